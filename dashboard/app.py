@@ -1,0 +1,52 @@
+"""The FastAPI application: JSON API, Open311, and the pages. Routes stay thin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from envpetition.db import create_pool
+from envpetition.errors import DomainError
+from envpetition.servers import Services
+from envpetition.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings, services: Services) -> FastAPI:
+    """Build the app; the pool opens and closes with the app's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = create_pool(
+            services.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+        )
+        try:
+            yield
+        finally:
+            app.state.pool.close()
+
+    app = FastAPI(
+        title="EnvPetition API",
+        description="环境信访投诉监测与调度 / environmental complaint monitoring and dispatch",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.services = services
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status, content={"detail": str(exc)})
+
+    from dashboard.routes import core, dispatch, ingest, monitoring, pages
+
+    for module in (core, ingest, monitoring, dispatch, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

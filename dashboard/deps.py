@@ -1,0 +1,62 @@
+"""Request dependencies: a pooled connection, the logged-in user, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+from fastapi import Depends, HTTPException, Request
+
+from envpetition import auth
+from envpetition.runtime import local_now
+
+SESSION_COOKIE = "envp_session"
+
+
+def get_conn(request: Request) -> Iterator[psycopg.Connection[Any]]:
+    """One pooled connection per request, autocommit; services open their own transactions."""
+    with request.app.state.pool.connection() as conn:
+        conn.autocommit = True
+        yield conn
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def current_user(request: Request, conn: psycopg.Connection[Any] = Depends(get_conn)) -> auth.User:
+    token = _token(request)
+    if not token:
+        raise HTTPException(401, "请先登录 / login required", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        return auth.user_for_token(conn, token, now=local_now())
+    except auth.AuthError as exc:
+        raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+
+
+def optional_user(request: Request, conn: psycopg.Connection[Any] = Depends(get_conn)) -> auth.User | None:
+    token = _token(request)
+    if not token:
+        return None
+    try:
+        return auth.user_for_token(conn, token, now=local_now())
+    except auth.AuthError:
+        return None
+
+
+def require_role(*roles: str) -> Callable[..., auth.User]:
+    """Dependency: the user must hold one of ``roles`` (admin always may)."""
+    unknown = set(roles) - set(auth.ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def check(user: auth.User = Depends(current_user)) -> auth.User:
+        if user.role != "admin" and user.role not in roles:
+            raise HTTPException(403, f"角色 {user.role} 无权执行此操作 / role {user.role} may not do this")
+        return user
+
+    return check

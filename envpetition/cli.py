@@ -1,0 +1,119 @@
+"""The ``envpetition`` command. The only core module that wires the four packages together."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from envpetition import auth, calendar
+from envpetition.runtime import configure_logging, local_now, ready_connection, ready_services
+from envpetition.settings import Settings
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """EnvPetition: environmental complaints in, dispatched, escalated, answered."""
+    settings = Settings()
+    configure_logging(settings)
+    ctx.obj = settings
+
+
+@main.command()
+@click.pass_obj
+def migrate(settings: Settings) -> None:
+    """Apply pending database migrations."""
+    from envpetition.db import connect
+    from envpetition.migrate import migrate as run_migrations
+
+    with ready_services(settings) as services, connect(services.database_url, autocommit=True) as conn:
+        applied = run_migrations(conn)
+        rows = conn.execute("select version, name from schema_migrations order by version").fetchall()
+    click.echo(f"applied now: {applied or 'none'}; schema at {rows[-1][0]} ({len(rows)} migrations)")
+
+
+@main.group()
+def users() -> None:
+    """Accounts and roles."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default=None)
+@click.pass_obj
+def users_add(settings: Settings, username: str, role: str, password: str, display_name: str | None) -> None:
+    """Create an account (or reset its password and role)."""
+    with ready_connection(settings) as conn:
+        user_id = auth.create_user(conn, username, password, role, display_name=display_name)
+    click.echo(f"user {username} ({role}) id={user_id}")
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """The working calendar (working days, holidays, adjusted working weekends)."""
+
+
+@calendar_group.command("seed")
+@click.argument("years", nargs=-1, type=int)
+@click.pass_obj
+def calendar_seed(settings: Settings, years: tuple[int, ...]) -> None:
+    """Seed YEARS (default: last, this and next year) from chinesecalendar."""
+    this_year = local_now().year
+    with ready_connection(settings) as conn:
+        result = calendar.seed_calendar(conn, years or (this_year - 1, this_year, this_year + 1))
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@calendar_group.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--workday/--holiday", required=True)
+@click.option("--note", default=None)
+@click.pass_obj
+def calendar_set(settings: Settings, day: object, workday: bool, note: str | None) -> None:
+    """Mark one DAY (YYYY-MM-DD) as a working day or a holiday (admin edit, kept on re-seed)."""
+    with ready_connection(settings) as conn:
+        calendar.set_day(conn, day.date(), workday, note)  # type: ignore[attr-defined]
+    click.echo("ok")
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve the dashboard and the API (no sample data, no replay)."""
+    import uvicorn
+
+    from dashboard.app import create_app
+
+    with ready_services(settings) as services:
+        app = create_app(settings, services)
+        uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port, log_level="warning")
+
+
+@main.command()
+@click.option("--smoke", is_flag=True, help="Run the pipeline, check it end to end, exit 0 or 1.")
+@click.option("--port", type=int, default=None)
+@click.option("--speed", type=float, default=3600.0, show_default=True, help="Replay clock acceleration.")
+@click.pass_obj
+def demo(settings: Settings, smoke: bool, port: int | None, speed: float) -> None:
+    """Migrate, load the sample city, stream the sensors over MQTT, dispatch the complaints, serve."""
+    from dashboard.demo import run_demo
+
+    sys.exit(run_demo(settings, smoke=smoke, port=port, speed=speed))
+
+
+def _register_package_commands() -> None:
+    from dispatch.cli import COMMANDS as dispatch_commands
+    from ingest.cli import COMMANDS as ingest_commands
+    from monitoring.cli import COMMANDS as monitoring_commands
+
+    for command in (*ingest_commands, *monitoring_commands, *dispatch_commands):
+        main.add_command(command)
+
+
+_register_package_commands()

