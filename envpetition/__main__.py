@@ -1,0 +1,3 @@
+from envpetition.cli import main
+
+main()
