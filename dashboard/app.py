@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from dashboard.templating import LoginRedirect
 from envpetition.db import create_pool
 from envpetition.errors import DomainError
 from envpetition.servers import Services
@@ -40,13 +41,17 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.settings = settings
     app.state.services = services
 
+    @app.exception_handler(LoginRedirect)
+    async def login_redirect(request: Request, exc: LoginRedirect) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(status_code=exc.status, content={"detail": str(exc)})
 
-    from dashboard.routes import core, dispatch, ingest, monitoring, pages
+    from dashboard.routes import core, dispatch, ingest, monitoring, pages, pages_monitoring
 
-    for module in (core, ingest, monitoring, dispatch, pages):
+    for module in (core, ingest, monitoring, dispatch, pages, pages_monitoring):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import plotly
-import psycopg
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from dashboard import queries
-from dashboard.deps import SESSION_COOKIE, get_conn, optional_user
+from dashboard.deps import SESSION_COOKIE
 from dashboard.map_figure import hotspot_map
+from dashboard.templating import Conn, PageUser, templates
 from envpetition import auth
 from envpetition.runtime import local_now
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
-MaybeUser = Annotated[auth.User | None, Depends(optional_user)]
-
-STATE_LABELS = {
-    "registered": "已登记", "accepted": "已受理", "assigned": "已交办", "en_route": "赶赴中", "on_site": "已到场",
-    "investigated": "已查处", "replied": "已答复", "followed_up": "已回访", "closed": "已办结",
-    "archived": "已归档", "transferred": "已转办", "returned": "已退回", "reopened": "重新办理",
-}
-PRIORITY_LABELS = {"emergency": "特急", "urgent": "紧急", "normal": "一般"}
-
 
 @router.get("/assets/plotly.min.js")
 def plotly_js() -> FileResponse:
@@ -61,16 +49,24 @@ def logout_page() -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, conn: Conn, user: MaybeUser) -> Response:
+def home(request: Request, conn: Conn, user: PageUser) -> Response:
     """The hotspot map and the newest cases."""
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
     areas = queries.areas_with_counts(conn)
     figure = hotspot_map(areas).to_json()
     ranked = sorted((a for a in areas if a["kind"] == "community"), key=lambda a: -a["complaints"])[:10]
     cases = queries.case_list(conn, state=None, limit=50, offset=0)
     return templates.TemplateResponse(request, "home.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "figure": figure, "ranked": ranked,
-        "cases": cases, "counts": queries.table_counts(conn), "states": STATE_LABELS,
-        "priorities": PRIORITY_LABELS,
+        "cases": cases, "counts": queries.table_counts(conn),
+    })
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Response:
+    """One case: history, clocks, the complaints' texts. No complainant identity on this page."""
+    case = queries.case_detail(conn, case_id)
+    if case is None:
+        raise HTTPException(404, f"案件 {case_id} 不存在 / no case {case_id}")
+    return templates.TemplateResponse(request, "case.html", {
+        "user": user, "role_label": auth.ROLE_LABELS[user.role], "case": case, "now": local_now(),
     })
