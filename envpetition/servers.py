@@ -120,6 +120,8 @@ class EmbeddedBroker:
                 fut.result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        if not self._thread.is_alive():
+            self._loop.close()
 
 
 @contextlib.contextmanager
