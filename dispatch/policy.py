@@ -36,6 +36,8 @@ SET_RULE = """
 update clock_policies set unit = %s, amount = %s, source = %s where version = %s and kind = %s and priority = %s
 """
 
+_UNKNOWN_YEARS: set[int] = set()
+
 # Days of calendar loaded around a start: enough for 60 + 30 calendar days and long holidays.
 CALENDAR_BEFORE = timedelta(days=7)
 CALENDAR_AFTER = timedelta(days=140)
@@ -66,9 +68,11 @@ def calendar_around(conn: psycopg.Connection[Any], moment: datetime, until: date
     start, end = day - CALENDAR_BEFORE, last + CALENDAR_AFTER
     years = range(start.year, end.year + 1)
     known = {int(r[0]) for r in conn.execute(KNOWN_YEARS, (list(years),)).fetchall()}
-    missing = [y for y in years if y not in known]
+    missing = [y for y in years if y not in known and y not in _UNKNOWN_YEARS]
     if missing:
-        seed_calendar(conn, missing)
+        for year, outcome in seed_calendar(conn, missing).items():
+            if outcome == "unknown":
+                _UNKNOWN_YEARS.add(year)  # tried once per process; the fallback warns on use
     return load_calendar(conn, start, end)
 
 
