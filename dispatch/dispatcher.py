@@ -37,7 +37,7 @@ class AckListener:
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         with self._lock:
             try:
-                orders.handle_ack_message(self._conn, message.topic, message.payload, now=self._now())
+                orders.handle_ack_message(self._conn, message.topic, bytes(message.payload), now=self._now())
             except Exception:  # never kill the network thread; the message is logged by id only
                 log.exception("could not record acknowledgement on %s", message.topic)
 

@@ -87,7 +87,7 @@ def transition(
         if action == "transfer":
             clocks.meet_clocks(conn, case_id, ["arrive"], at=now, outcome="transferred")
             orders.cancel_orders(conn, case_id, now=now)
-        if action == "assign":
+        if action == "assign" and team_id is not None:
             orders.queue_order(conn, case_id, team_id, now=now)
         if action == "investigate":
             clocks.start_policy_clocks(conn, case_id, load_policy(conn), priority=case["priority"],
