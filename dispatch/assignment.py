@@ -22,10 +22,10 @@ select id, geom from areas where kind = 'grid' and valid_to is null
 """
 TEAM_OF_GRID = "select id from teams where grid_id = %s and active order by id limit 1"
 MATCH_ROUTING = """
-select team_id, department from routing_rules r
+select r.team_id, r.department from routing_rules r
 left join teams t on t.id = r.team_id
-where (r.category is null or r.category = any(%(categories)s))
-  and (r.area_id is null or r.area_id = any(%(areas)s))
+where (r.category is null or r.category = any(%(categories)s::text[]))
+  and (r.area_id is null or r.area_id = any(%(areas)s::bigint[]))
   and (r.team_id is null or t.active)
 order by (r.area_id is null), (r.category is null), r.rank, r.id limit 1
 """

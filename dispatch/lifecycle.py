@@ -105,3 +105,47 @@ def transition(
         record_event(conn, case_id, action, actor=actor, role=role, at=now, from_state=case["state"],
                      to_state=rule.target, reason=reason, data=extra)
     return {"case_id": case_id, "from": case["state"], "to": rule.target}
+
+
+EXTEND_ROLES = ("deputy_director", "director", "admin")
+
+
+def extend_case(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str, reason: str,
+                now: datetime) -> datetime:
+    """Approved extension of the close clock (+30 days, 信访条例 Art. 33): once, by a bureau leader, with a reason."""
+    if role not in EXTEND_ROLES:
+        raise Forbidden("延期须经局领导批准 / an extension needs a bureau leader's approval")
+    if not reason or not reason.strip():
+        raise InvalidInput("延期必须写明理由 / an extension needs a reason")
+    with conn.transaction():
+        case = lock_case(conn, case_id)
+        if conn.execute("select extended from cases where id = %s", (case_id,)).fetchone()[0]:  # type: ignore[index]
+            raise Conflict("本案已延期一次 / the case has already been extended once")
+        new_due = clocks.extend_close_clock(conn, case_id, load_policy(conn))
+        conn.execute("update cases set extended = true, updated_at = %s where id = %s", (now, case_id))
+        record_event(conn, case_id, "extended", actor=actor, role=role, at=now, reason=reason,
+                     from_state=case["state"], to_state=case["state"], data={"close_due": new_due.isoformat()})
+    return new_due
+
+
+def pause_case_clock(conn: psycopg.Connection[Any], clock_id: int, *, actor: str, role: str, reason: str,
+                     now: datetime) -> None:
+    """Pause a clock (where the rules allow) with the approver recorded."""
+    if role not in ("section_chief", *EXTEND_ROLES):
+        raise Forbidden("暂停时限须经科室负责人以上批准 / pausing a clock needs a section chief or above")
+    with conn.transaction():
+        clocks.pause_clock(conn, clock_id, reason=reason, approver=actor, now=now)
+        case_id = conn.execute("select case_id from clocks where id = %s", (clock_id,)).fetchone()[0]  # type: ignore[index]
+        record_event(conn, case_id, "clock_paused", actor=actor, role=role, at=now, reason=reason,
+                     data={"clock_id": clock_id})
+
+
+def resume_case_clock(conn: psycopg.Connection[Any], clock_id: int, *, actor: str, role: str, now: datetime) -> datetime:
+    if role not in ("section_chief", *EXTEND_ROLES):
+        raise Forbidden("恢复时限须经科室负责人以上 / resuming a clock needs a section chief or above")
+    with conn.transaction():
+        new_due = clocks.resume_clock(conn, clock_id, now=now)
+        case_id = conn.execute("select case_id from clocks where id = %s", (clock_id,)).fetchone()[0]  # type: ignore[index]
+        record_event(conn, case_id, "clock_resumed", actor=actor, role=role, at=now,
+                     data={"clock_id": clock_id, "due_at": new_due.isoformat()})
+    return new_due
