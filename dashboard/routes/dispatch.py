@@ -166,6 +166,19 @@ def act(conn: Conn, user: Staff, case_id: int, body: ActionIn) -> dict[str, Any]
                                 actor_team_id=user.team_id)
 
 
+class DepartmentIn(BaseModel):
+    department: str = Field(min_length=1, max_length=100)
+
+
+@router.post("/cases/{case_id}/departments", status_code=201)
+def add_department(conn: Conn, user: Office, case_id: int, body: DepartmentIn) -> dict[str, Any]:
+    """Involve another department; the first one asked leads and coordinates."""
+    with conn.transaction():
+        lifecycle.lock_case(conn, case_id)
+        lifecycle.add_department(conn, case_id, body.department, now=local_now())
+    return {"departments": views.case_detail(conn, case_id)["departments"]}
+
+
 @router.post("/cases/{case_id}/escalate")
 def escalate(conn: Conn, user: Staff, case_id: int, body: ReasonIn) -> dict[str, Any]:
     """Say "no" at the case's level: it moves up one level with the reason."""

@@ -82,6 +82,7 @@ WRITES = [
     ("post", "/cases", {"title": "t"}, "team_member"),
     ("post", "/cases/{case}/actions", {"action": "accept"}, "monitoring"),
     ("post", "/cases/{case}/escalate", {"reason": "r"}, "monitoring"),
+    ("post", "/cases/{case}/departments", {"department": "住建局"}, "team_member"),
     ("post", "/cases/{case}/final-no", {"reason": "r", "suggestion": "s"}, "deputy_director"),
     ("post", "/cases/{case}/extend", {"reason": "r"}, "section_chief"),
     ("post", "/clocks/1/pause", {"reason": "r"}, "team_member"),

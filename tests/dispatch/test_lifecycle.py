@@ -171,3 +171,40 @@ def test_unknown_case_and_action(conn, city):
     case_id = new_case(conn, city)
     with pytest.raises(Conflict, match="unknown action"):
         transition(conn, case_id, "teleport", actor="a", role="admin", now=NOW)
+
+
+def test_a_new_policy_version_never_rewrites_running_clocks(conn, city):
+    from dispatch.policy import load_policy, new_policy_version
+
+    before = new_case(conn, city)
+    version = new_policy_version(conn, note="到场时限改为2个工作日", base=load_policy(conn),
+                                 changes=[("arrive", "normal", "working_days", 2, "test")])
+    after = new_case(conn, city)
+    old = {c["kind"]: c for c in case_clocks(conn, before)}["arrive"]
+    new = {c["kind"]: c for c in case_clocks(conn, after)}["arrive"]
+    assert (old["policy_version"], old["due_at"]) == (1, at("2026-10-08 16:00"))
+    assert (new["policy_version"], new["due_at"]) == (version, at("2026-10-09 16:00"))
+
+
+def test_second_department_joins_without_taking_the_lead(conn, city):
+    from dispatch.lifecycle import add_department
+
+    case_id = new_case(conn, city, auto_dispatch=False)
+    add_department(conn, case_id, "住建局", now=NOW)
+    add_department(conn, case_id, "城管局", now=NOW)
+    rows = conn.execute("select department, is_lead from case_departments where case_id = %s order by added_at, department",
+                        (case_id,)).fetchall()
+    assert sorted(rows) == [("住建局", True), ("城管局", False)]
+    assert conn.execute("select lead_department from cases where id = %s", (case_id,)).fetchone()[0] == "住建局"
+
+
+def test_extension_once_by_a_bureau_leader(conn, city):
+    from dispatch.lifecycle import extend_case
+
+    case_id = new_case(conn, city)
+    with pytest.raises(Forbidden):
+        extend_case(conn, case_id, actor="k", role="section_chief", reason="r", now=NOW)
+    due = extend_case(conn, case_id, actor="d", role="deputy_director", reason="需第三方鉴定", now=NOW)
+    assert due == at("2026-12-29 16:00")
+    with pytest.raises(Conflict, match="already"):
+        extend_case(conn, case_id, actor="d", role="deputy_director", reason="again", now=NOW)
