@@ -90,9 +90,10 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--since", type=float, default=10.0, help="minutes since the previous scan")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--setup-only", action="store_true", help="build and keep the database (profiling)")
     args = parser.parse_args()
     admin = os.environ.get("DATABASE_URL") or start_embedded_postgres(Settings().home / "bench-pgdata")
-    name = f"envp_bench_{uuid.uuid4().hex[:8]}"
+    name = os.environ.get("BENCH_DATABASE") or f"envp_bench_{uuid.uuid4().hex[:8]}"
     ensure_database(admin, name)
     url = with_database(admin, name)
     try:
@@ -113,6 +114,9 @@ def main() -> None:
                   f"({time.perf_counter() - t0:.1f} s)")
 
             t0 = time.perf_counter()
+            if args.setup_only:
+                print(f"kept database {name}")
+                return
             naive_fired = naive_scan(conn, NOW)
             naive_s = time.perf_counter() - t0
             print(f"naive per-case loop: {naive_fired} steps in {naive_s:.2f} s")
@@ -126,7 +130,7 @@ def main() -> None:
             if summary["fired"] != naive_fired:
                 print(f"MISMATCH: naive {naive_fired} vs scan {summary['fired']}")
     finally:
-        if not args.keep:
+        if not (args.keep or args.setup_only):
             with psycopg.connect(admin, autocommit=True) as c:
                 c.execute(f'drop database if exists "{name}" with (force)')
     print(json.dumps({"benchmark": "sla_scan", "open_cases": n_cases, "clocks": n_clocks,

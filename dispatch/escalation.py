@@ -9,7 +9,8 @@ A clock breached with no person having escalated it is flagged (``001_b9a0ec233a
 Safe to run in several processes and to kill at any point: each batch is one transaction; clocks are
 claimed with ``FOR UPDATE SKIP LOCKED``; the unique key (clock_id, threshold) with
 ``ON CONFLICT DO NOTHING`` makes a step fire once; only the rows actually inserted get actions.
-Each clock carries ``next_alert_at`` (indexed), so a scan touches only the clocks that are due.
+Each clock carries ``next_alert_at`` (indexed), so a scan touches only the clocks that are due;
+which steps a clock has reached is the pure rule ``crossed_thresholds``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from dispatch.deadlines import add_working_days, local, next_working_hours
+from dispatch.deadlines import add_working_days, alert_time, local, next_working_hours
 from dispatch.policy import calendar_around, load_policy
 
 THRESHOLDS = (50, 80, 100, 150)
@@ -31,42 +32,25 @@ NOTICE_TO = {50: "team_member", 80: "section_chief", 100: "deputy_director", 150
 NOTICE_TEXT = {50: "时限已过半,请抓紧办理", 80: "时限已用 80%,请科室负责人督促",
                100: "已超时限,已下达专项督办令", 150: "超时限 50%,请主要领导过问,列入周调度会"}
 
-FIRE = """
-with due as (
-    select k.id, k.case_id, k.started_at, k.due_at, k.next_threshold
-    from clocks k join cases c on c.id = k.case_id
-    where k.met_at is null and k.next_alert_at <= %(now)s and c.closed_at is null
-    order by k.next_alert_at
-    limit %(batch)s
-    for update of k skip locked
-), crossed as (
-    select d.id, d.case_id, t.threshold
-    from due d cross join unnest(%(thresholds)s::smallint[]) as t(threshold)
-    where t.threshold >= d.next_threshold
-      and d.started_at + (d.due_at - d.started_at) * (t.threshold / 100.0) <= %(now)s
-), advanced as (
-    update clocks k
-    set next_threshold = n.next_t,
-        next_alert_at = k.started_at + (k.due_at - k.started_at) * (n.next_t / 100.0)
-    from (select d.id,
-                 (select min(t) from unnest(%(thresholds)s::smallint[]) t
-                  where t > coalesce((select max(c.threshold) from crossed c where c.id = d.id), d.next_threshold - 1))
-                 as next_t
-          from due d) n
-    where k.id = n.id
-    returning k.id
-), fired as (
-    insert into escalations (clock_id, case_id, threshold, fired_at, scanner)
-    select id, case_id, threshold, %(now)s, %(scanner)s from crossed
-    on conflict (clock_id, threshold) do nothing
-    returning clock_id, case_id, threshold
-)
-select a.id, f.case_id, f.threshold, k.kind, k.urgent, c.team_id, c.level,
-       f.threshold = max(f.threshold) over (partition by f.clock_id) as top
-from advanced a
-left join fired f on f.clock_id = a.id
-left join clocks k on k.id = a.id
-left join cases c on c.id = f.case_id
+CLAIM = """
+select k.id, k.case_id, k.started_at, k.due_at, k.next_threshold, k.kind, k.urgent, c.team_id
+from clocks k join cases c on c.id = k.case_id
+where k.met_at is null and k.next_alert_at <= %(now)s and c.closed_at is null
+order by k.next_alert_at
+limit %(batch)s
+for update of k skip locked
+"""
+RECORD_STEPS = """
+insert into escalations (clock_id, case_id, threshold, fired_at, scanner)
+select clock_id, case_id, threshold, %(now)s, %(scanner)s
+from unnest(%(clock_ids)s::bigint[], %(case_ids)s::bigint[], %(thresholds)s::smallint[]) u(clock_id, case_id, threshold)
+on conflict (clock_id, threshold) do nothing
+returning clock_id, threshold
+"""
+ADVANCE = """
+update clocks k set next_threshold = u.next_threshold, next_alert_at = u.next_alert_at
+from unnest(%(clock_ids)s::bigint[], %(next)s::smallint[], %(next_at)s::timestamptz[]) u(id, next_threshold, next_alert_at)
+where k.id = u.id
 """
 RAISE_LEVELS = """
 update cases c set level = greatest(c.level, x.level), updated_at = %(now)s
@@ -148,48 +132,81 @@ def week_of(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def crossed_thresholds(started: datetime, due: datetime, next_threshold: int, now: datetime,
+                       thresholds: tuple[int, ...] = THRESHOLDS) -> tuple[list[int], int | None]:
+    """The steps from ``next_threshold`` on that ``now`` has reached, and the next step still ahead."""
+    reached = [t for t in thresholds if t >= next_threshold and alert_time(started, due, t) <= now]
+    ahead = [t for t in thresholds if t >= next_threshold and t not in reached]
+    return reached, (ahead[0] if ahead else None)
+
+
 def _scan_batch(conn: psycopg.Connection[Any], *, now: datetime, batch: int, scanner: str,
                 work_now: datetime, order_due: datetime, version: int, summary: ScanSummary) -> int:
     with conn.transaction():
-        claimed_rows = conn.execute(FIRE, {"now": now, "batch": batch, "thresholds": list(THRESHOLDS),
-                                           "scanner": scanner}).fetchall()
-        claimed = len({r[0] for r in claimed_rows})
-        rows = [r for r in claimed_rows if r[2] is not None]
-        if not rows:
-            return claimed
-        clock_ids = [r[0] for r in rows]
-        case_ids = [r[1] for r in rows]
-        thresholds = [r[2] for r in rows]
-        kinds = [r[3] for r in rows]
-        common = {"now": now, "case_ids": case_ids, "clock_ids": clock_ids, "thresholds": thresholds, "kinds": kinds}
-        conn.execute(RAISE_LEVELS, {"now": now, "case_ids": case_ids, "levels": [LEVEL_AT[t] for t in thresholds]})
-        conn.execute(INSERT_EVENTS, common)
-        top = [r for r in rows if r[7]]
-        conn.execute(INSERT_NOTICES, {
-            "now": now, "work_now": work_now, "case_ids": [r[1] for r in top], "clock_ids": [r[0] for r in top],
-            "thresholds": [r[2] for r in top], "kinds": [r[3] for r in top], "roles": [NOTICE_TO[r[2]] for r in top],
-            "team_ids": [r[5] for r in top], "bodies": [NOTICE_TEXT[r[2]] for r in top],
-            "urgents": [r[4] for r in top]})
-        breached = [r for r in rows if r[2] == 100]
-        to_supervise = [r for r in breached if r[3] != "supervision"]
-        if to_supervise:
-            conn.execute(INSERT_SUPERVISION_CLOCKS, {
-                "now": now, "order_due": order_due, "version": version,
-                "case_ids": [r[1] for r in to_supervise], "urgents": [r[4] for r in to_supervise]})
-        if breached:
-            b_cases = [r[1] for r in breached]
-            conn.execute(INSERT_LEDGER, {"now": now, "case_ids": b_cases})
-            cur = conn.execute(FLAG_BREACHES, {"now": now, "case_ids": b_cases, "clock_ids": [r[0] for r in breached]})
-            summary.flags += cur.rowcount
-        late = sorted({r[1] for r in rows if r[2] == 150})
-        if late:
-            cur = conn.execute(INSERT_MEETING, {"now": now, "week": week_of(now), "case_ids": late})
-            summary.meeting_items += cur.rowcount
-        summary.fired += len(rows)
-        summary.supervision_orders += len(to_supervise)
-        for t in thresholds:
-            summary.by_threshold[t] = summary.by_threshold.get(t, 0) + 1
-        return claimed
+        claimed = conn.execute(CLAIM, {"now": now, "batch": batch}).fetchall()
+        if not claimed:
+            return 0
+        steps: list[tuple[int, int, int]] = []
+        advance: tuple[list[int], list[int | None], list[datetime | None]] = ([], [], [])
+        info = {}
+        for clock_id, case_id, started, due, next_t, kind, urgent, team_id in claimed:
+            reached, ahead = crossed_thresholds(started, due, next_t, now)
+            steps.extend((clock_id, case_id, t) for t in reached)
+            advance[0].append(clock_id)
+            advance[1].append(ahead)
+            advance[2].append(alert_time(started, due, ahead) if ahead else None)
+            info[clock_id] = (case_id, kind, urgent, team_id)
+        conn.execute(ADVANCE, {"clock_ids": advance[0], "next": advance[1], "next_at": advance[2]})
+        if not steps:
+            return len(claimed)
+        inserted = conn.execute(RECORD_STEPS, {
+            "now": now, "scanner": scanner, "clock_ids": [s[0] for s in steps], "case_ids": [s[1] for s in steps],
+            "thresholds": [s[2] for s in steps]}).fetchall()
+        top: dict[int, int] = {}
+        for clock_id, threshold in inserted:
+            top[clock_id] = max(threshold, top.get(clock_id, 0))
+        # (clock_id, case_id, threshold, kind, urgent, team_id, is_top)
+        rows = [(c, info[c][0], t, info[c][1], info[c][2], info[c][3], top[c] == t) for c, t in inserted]
+        if rows:
+            _act(conn, rows, now=now, work_now=work_now, order_due=order_due, version=version, summary=summary)
+        return len(claimed)
+
+
+def _act(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]], *, now: datetime, work_now: datetime,
+         order_due: datetime, version: int, summary: ScanSummary) -> None:
+    """Apply the actions of the steps this scanner recorded (and only those)."""
+    clock_ids = [r[0] for r in rows]
+    case_ids = [r[1] for r in rows]
+    thresholds = [r[2] for r in rows]
+    kinds = [r[3] for r in rows]
+    common = {"now": now, "case_ids": case_ids, "clock_ids": clock_ids, "thresholds": thresholds, "kinds": kinds}
+    conn.execute(RAISE_LEVELS, {"now": now, "case_ids": case_ids, "levels": [LEVEL_AT[t] for t in thresholds]})
+    conn.execute(INSERT_EVENTS, common)
+    top = [r for r in rows if r[6]]
+    conn.execute(INSERT_NOTICES, {
+        "now": now, "work_now": work_now, "case_ids": [r[1] for r in top], "clock_ids": [r[0] for r in top],
+        "thresholds": [r[2] for r in top], "kinds": [r[3] for r in top], "roles": [NOTICE_TO[r[2]] for r in top],
+        "team_ids": [r[5] for r in top], "bodies": [NOTICE_TEXT[r[2]] for r in top],
+        "urgents": [r[4] for r in top]})
+    breached = [r for r in rows if r[2] == 100]
+    to_supervise = [r for r in breached if r[3] != "supervision"]
+    if to_supervise:
+        conn.execute(INSERT_SUPERVISION_CLOCKS, {
+            "now": now, "order_due": order_due, "version": version,
+            "case_ids": [r[1] for r in to_supervise], "urgents": [r[4] for r in to_supervise]})
+    if breached:
+        b_cases = [r[1] for r in breached]
+        conn.execute(INSERT_LEDGER, {"now": now, "case_ids": b_cases})
+        cur = conn.execute(FLAG_BREACHES, {"now": now, "case_ids": b_cases, "clock_ids": [r[0] for r in breached]})
+        summary.flags += cur.rowcount
+    late = sorted({r[1] for r in rows if r[2] == 150})
+    if late:
+        cur = conn.execute(INSERT_MEETING, {"now": now, "week": week_of(now), "case_ids": late})
+        summary.meeting_items += cur.rowcount
+    summary.fired += len(rows)
+    summary.supervision_orders += len(to_supervise)
+    for t in thresholds:
+        summary.by_threshold[t] = summary.by_threshold.get(t, 0) + 1
 
 
 def scan(conn: psycopg.Connection[Any], *, now: datetime, batch: int = 20_000,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from dispatch.cases import NewCase, open_case
 from dispatch.clocks import case_clocks, pause_clock, resume_clock
-from dispatch.escalation import scan
+from dispatch.escalation import crossed_thresholds, scan
 from dispatch.ladder import refuse
 from envpetition.db import connect
 from tests.dispatch.conftest import at, make_city
@@ -82,8 +84,6 @@ def test_paused_clock_does_not_escalate_and_resumes_later(conn, city):
 
 
 def test_arrival_clock_may_not_pause(conn, city):
-    import pytest
-
     from envpetition.errors import Conflict
 
     case_id = new_case(conn, city, opened_at=T0)
@@ -137,3 +137,16 @@ def test_two_scanners_at_once_fire_every_step_exactly_once(fresh_database_url):
     assert orders == 120 * 2  # arrive and close breached on every case; one order each
     assert scanners == 2  # both did part of the work
     assert rest["fired"] == orders * 4  # the supervision orders' own clocks, once
+
+
+
+@pytest.mark.parametrize("used_hours,next_t,reached,ahead", [
+    (11.9, 50, [], 50), (12, 50, [50], 80), (19.3, 50, [50, 80], 100), (19.3, 80, [80], 100),
+    (24, 100, [100], 150), (36, 50, [50, 80, 100, 150], None), (100, 150, [150], None),
+])
+def test_crossed_thresholds_rule(used_hours, next_t, reached, ahead):
+    from datetime import timedelta
+
+    started = at("2026-10-09 09:00")
+    due = started + timedelta(hours=24)
+    assert crossed_thresholds(started, due, next_t, started + timedelta(hours=used_hours)) == (reached, ahead)
