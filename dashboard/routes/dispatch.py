@@ -57,6 +57,12 @@ class ActionIn(BaseModel):
     reason: str | None = None
     team_id: int | None = None
     department: str | None = None
+    attachments: list[str] = Field(default=[], max_length=50, description="references (URLs, file ids) of evidence")
+
+
+class CalendarDayIn(BaseModel):
+    is_workday: bool
+    note: str | None = None
 
 
 class ReasonIn(BaseModel):
@@ -163,7 +169,8 @@ def act(conn: Conn, user: Staff, case_id: int, body: ActionIn) -> dict[str, Any]
     """Move a case through its lifecycle; refused transitions answer 409 (state) or 403 (role)."""
     return lifecycle.transition(conn, case_id, body.action, actor=user.username, role=user.role, now=local_now(),
                                 reason=body.reason, team_id=body.team_id, department=body.department,
-                                actor_team_id=user.team_id)
+                                actor_team_id=user.team_id,
+                                data={"attachments": body.attachments} if body.attachments else None)
 
 
 class DepartmentIn(BaseModel):
@@ -346,6 +353,15 @@ def flags(conn: Conn, user: Leader) -> list[dict[str, Any]]:
 def add_rule(conn: Conn, user: Admin, body: RoutingIn) -> dict[str, Any]:
     return {"id": assignment.add_routing_rule(conn, category=body.category, area_id=body.area_id,
                                               team_id=body.team_id, department=body.department, rank=body.rank)}
+
+
+@router.post("/calendar/{day}")
+def set_calendar_day(conn: Conn, user: Admin, day: date, body: CalendarDayIn) -> dict[str, Any]:
+    """Admin edit of the working calendar (kept when the calendar is re-seeded). Running clocks keep their due times."""
+    from envpetition.calendar import set_day
+
+    set_day(conn, day, body.is_workday, body.note)
+    return {"day": day.isoformat(), "is_workday": body.is_workday}
 
 
 @router.get("/outbox")

@@ -99,6 +99,7 @@ WRITES = [
     ("post", "/orders/1/ack", None, "intake"),
     ("post", "/scan", None, "team_member"),
     ("post", "/routing-rules", {"team_id": 1}, "director"),
+    ("post", "/calendar/2026-10-08", {"is_workday": False}, "director"),
 ]
 
 
@@ -144,3 +145,22 @@ def test_deadlines_endpoint(app_client, make_user, city_db):
     r = app_client.get(f"{BASE}/deadlines", params={"received": "2026-09-30T16:00:00+08:00", "priority": "normal"},
                        headers=make_user("intake"))
     assert r.status_code == 200 and r.json()["clocks"]["arrive"] == "2026-10-08T16:00:00+08:00"
+
+
+def test_admin_edits_the_calendar_and_new_deadlines_follow(app_client, make_user, city_db):
+    admin = make_user("admin")
+    r = app_client.post(f"{BASE}/calendar/2026-10-08", json={"is_workday": False, "note": "台风停工"}, headers=admin)
+    assert r.status_code == 200
+    r = app_client.get(f"{BASE}/deadlines", params={"received": "2026-09-30T16:00:00+08:00", "priority": "normal"},
+                       headers=admin)
+    assert r.json()["clocks"]["arrive"] == "2026-10-09T16:00:00+08:00"
+
+
+def test_action_attachments_are_kept_in_the_event(app_client, make_user, city_db):
+    intake = make_user("intake")
+    case_id = open_case(app_client, intake, auto_dispatch=False)["id"]
+    r = app_client.post(f"{BASE}/cases/{case_id}/actions", json={"action": "accept", "attachments": ["file://a.jpg"]},
+                        headers=intake)
+    assert r.status_code == 200
+    events = app_client.get(f"{BASE}/cases/{case_id}", headers=intake).json()["events"]
+    assert events[-1]["data"] == {"attachments": ["file://a.jpg"]}

@@ -208,3 +208,13 @@ def test_extension_once_by_a_bureau_leader(conn, city):
     assert due == at("2026-12-29 16:00")
     with pytest.raises(Conflict, match="already"):
         extend_case(conn, case_id, actor="d", role="deputy_director", reason="again", now=NOW)
+
+
+def test_case_history_is_append_only(conn, city):
+    import psycopg
+
+    case_id = new_case(conn, city)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"), conn.transaction():
+        conn.execute("update case_events set reason = 'rewritten' where case_id = %s", (case_id,))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+        conn.execute("delete from case_events where case_id = %s", (case_id,))
