@@ -66,7 +66,7 @@ def is_quick_escalation(clock_use: float | None, actions_at_level: int, quick_fr
 
 
 def refuse(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str, reason: str,
-           now: datetime) -> dict[str, Any]:
+           now: datetime, actor_team_id: int | None = None) -> dict[str, Any]:
     """Say "no" at the case's current level: the case moves up one level (never a final no below 4)."""
     from psycopg.types.json import Jsonb
 
@@ -82,6 +82,8 @@ def refuse(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str
         if not may_act_at_level(role, level):
             raise Forbidden(f"案件在{LEVEL_LABELS[level]}层级,角色 {role} 不能提级 / the case is at level {level} "
                             f"({LEVELS[level]}); role {role} may not act there")
+        if role == "team_member" and case["team_id"] is not None and actor_team_id != case["team_id"]:
+            raise Forbidden("只有承办执法队可以提级 / only the assigned team may escalate at level 1")
         policy = load_policy(conn)
         arrived = conn.execute(LAST_ARRIVAL_AT_LEVEL, (case_id,)).fetchone()[0]  # type: ignore[index]
         actions = conn.execute(ACTIONS_SINCE, (case_id, arrived, list(NO_EFFORT_KINDS))).fetchone()[0]  # type: ignore[index]

@@ -189,7 +189,8 @@ def add_department(conn: Conn, user: Office, case_id: int, body: DepartmentIn) -
 @router.post("/cases/{case_id}/escalate")
 def escalate(conn: Conn, user: Staff, case_id: int, body: ReasonIn) -> dict[str, Any]:
     """Say "no" at the case's level: it moves up one level with the reason."""
-    return ladder.refuse(conn, case_id, actor=user.username, role=user.role, reason=body.reason, now=local_now())
+    return ladder.refuse(conn, case_id, actor=user.username, role=user.role, reason=body.reason, now=local_now(),
+                         actor_team_id=user.team_id)
 
 
 @router.post("/cases/{case_id}/final-no")

@@ -65,10 +65,25 @@ def test_breach_after_a_person_escalated_is_not_flagged(conn, city):
     case_id = new_case(conn, city, opened_at=T0)
     conn.execute("insert into case_events (case_id, at, actor, role, kind) values (%s, %s, 'x', 'team_member', 'arrive_attempt')",
                  (case_id, at("2026-10-09 09:30")))
-    refuse(conn, case_id, actor="q", role="team_member", reason="企业闭门", now=at("2026-10-09 10:00"))
+    refuse(conn, case_id, actor="q", role="team_member", reason="企业闭门", now=at("2026-10-09 10:00"),
+           actor_team_id=city["west_team"])
     scan(conn, now=at("2026-10-10 09:30"))
     assert ("arrive", 100) in fired(conn, case_id)
     assert conn.execute("select count(*) from accountability_flags where case_id = %s", (case_id,)).fetchone()[0] == 0
+
+
+def test_a_scanner_killed_mid_batch_loses_nothing(conn, city):
+    case_id = new_case(conn, city, opened_at=T0)
+
+    class Killed(Exception):
+        pass
+
+    with pytest.raises(Killed), conn.transaction():
+        scan(conn, now=at("2026-10-10 22:00"))
+        raise Killed  # the process dies before commit: everything it did rolls back
+    assert fired(conn, case_id) == []
+    assert scan(conn, now=at("2026-10-10 22:00"))["fired"] == 4
+    assert fired(conn, case_id) == [("arrive", 50), ("arrive", 80), ("arrive", 100), ("arrive", 150)]
 
 
 def test_paused_clock_does_not_escalate_and_resumes_later(conn, city):

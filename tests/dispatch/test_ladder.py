@@ -18,14 +18,17 @@ def level(conn, case_id):
 
 
 def climb_to_director(conn, case_id, now=T0):
-    refuse(conn, case_id, actor="q", role="team_member", reason="不属本队职责", now=now)
+    refuse(conn, case_id, actor="q", role="intake", reason="不属本队职责", now=now)
     refuse(conn, case_id, actor="k", role="section_chief", reason="需跨部门协调", now=now)
     return refuse(conn, case_id, actor="d", role="deputy_director", reason="需主要领导决定", now=now)
 
 
 def test_refusal_below_director_moves_the_case_up_one_level(conn, city):
     case_id = new_case(conn, city)
-    result = refuse(conn, case_id, actor="q", role="team_member", reason="执法权限不足", now=at("2026-10-08 10:00"))
+    with pytest.raises(Forbidden):
+        refuse(conn, case_id, actor="e", role="team_member", reason="不归我们", now=T0, actor_team_id=city["east_team"])
+    result = refuse(conn, case_id, actor="q", role="team_member", reason="执法权限不足", now=at("2026-10-08 10:00"),
+                    actor_team_id=city["west_team"])
     assert result["to_level"] == 2 and level(conn, case_id) == 2
     row = conn.execute("select from_level, to_level, final, reason from refusals where case_id = %s",
                        (case_id,)).fetchone()
@@ -91,7 +94,7 @@ def test_final_no_needs_reason_and_suggestion_within_the_deadline(conn, city):
 
 def test_escalating_at_once_without_any_action_is_flagged(conn, city):
     case_id = new_case(conn, city)
-    refuse(conn, case_id, actor="q", role="team_member", reason="推给上级", now=at("2026-09-30 16:05"))
+    refuse(conn, case_id, actor="q", role="intake", reason="推给上级", now=at("2026-09-30 16:05"))
     flags = conn.execute("select kind, level from accountability_flags where case_id = %s", (case_id,)).fetchall()
     assert flags == [("escalated_without_effort", 1)]
 
@@ -100,5 +103,6 @@ def test_escalating_after_work_is_not_flagged(conn, city):
     case_id = new_case(conn, city)
     transition(conn, case_id, "arrive", actor="q", role="team_member", now=at("2026-09-30 16:10"),
                actor_team_id=city["west_team"])
-    refuse(conn, case_id, actor="q", role="team_member", reason="企业拒绝整改,需上级", now=at("2026-09-30 16:20"))
+    refuse(conn, case_id, actor="q", role="team_member", reason="企业拒绝整改,需上级", now=at("2026-09-30 16:20"),
+           actor_team_id=city["west_team"])
     assert conn.execute("select count(*) from accountability_flags where case_id = %s", (case_id,)).fetchone()[0] == 0
