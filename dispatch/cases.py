@@ -87,9 +87,7 @@ def open_case(conn: psycopg.Connection[Any], new: NewCase, *, actor: str, role: 
     if chosen is not None and chosen.department and chosen.team_id is None:
         lifecycle.add_department(conn, case_id, chosen.department, now=now)
     if new.auto_dispatch and team_id is not None:
-        lifecycle.transition(conn, case_id, "accept", actor=actor, role="system", now=now)
-        lifecycle.transition(conn, case_id, "assign", actor=actor, role="system", now=now, team_id=team_id,
-                             data={"automatic": True})
+        lifecycle.auto_accept_and_assign(conn, case_id, team_id, actor=actor, now=now)
     return case_id
 
 
