@@ -24,7 +24,7 @@ OPEN_CASES = """
 select c.id, c.state, c.priority, c.team_id, c.opened_at, c.reopened_count,
        exists (select 1 from satisfaction_votes v where v.case_id = c.id
                and v.at >= (select max(at) from case_events e where e.case_id = c.id and e.kind = 'follow_up')) as voted,
-       (select max(at) from case_events e where e.case_id = c.id) as last_at,
+       (select max(at) from case_events e where e.case_id = c.id and e.to_state is not null) as last_at,
        (select min(due_at) from clocks k where k.case_id = c.id and k.kind = 'arrive' and k.met_at is null) as arrive_due,
        (select min(started_at) from clocks k where k.case_id = c.id and k.kind = 'arrive' and k.met_at is null) as arrive_start,
        (select id from dispatch_orders o where o.case_id = c.id and o.state in ('queued', 'sent') order by id desc limit 1) as order_id
@@ -82,7 +82,29 @@ def progress_cases(conn: psycopg.Connection[Any], *, now: datetime, limit: int =
         except DomainError:
             continue  # a person moved the case meanwhile; try again next round
         done[step] = done.get(step, 0) + 1
+    done["supervision_answered"] = _answer_supervision(conn, now)
     return done
+
+
+UNANSWERED = """
+select id, case_id, issued_at from supervision_orders where fulfilled_at is null and issued_at <= %s order by id limit 500
+"""
+
+
+def _answer_supervision(conn: psycopg.Connection[Any], now: datetime) -> int:
+    """Teams report on supervision orders 1–8 hours after they are issued."""
+    from dispatch.supervision import fulfil_supervision_order
+
+    answered = 0
+    for order_id, case_id, issued in conn.execute(UNANSWERED, (now,)).fetchall():
+        if now >= issued + timedelta(minutes=60 + 420 * _fraction(order_id, "supervision")):
+            try:
+                fulfil_supervision_order(conn, order_id, actor=f"case-{case_id}-team", role="team_member",
+                                         note="已按督办要求办理并报告", now=now)
+            except DomainError:
+                continue
+            answered += 1
+    return answered
 
 
 def _take(conn: psycopg.Connection[Any], case: dict[str, Any], step: str, now: datetime) -> None:

@@ -94,6 +94,8 @@ def transition(
                                        received=case["opened_at"], investigated=now)
         if action == "close":
             conn.execute(SET_CLOSED, (now, case_id))
+            clocks.meet_clocks(conn, case_id, ["accept", "dispatch", "arrive", "reply", "follow_up", "supervision"],
+                               at=now, outcome="case_closed")
             conn.execute(RESOLVE_UNRESOLVED, (now, case_id))
         if action == "reopen":
             conn.execute(SET_REOPENED, (case_id,))

@@ -64,7 +64,11 @@ INSERT_DEAD_LETTER = "insert into dead_letters (topic, payload, reason) values (
 
 
 def team_topic(team_id: int, custom: str | None, prefix: str) -> str:
-    return custom or f"{prefix}/teams/{team_id}/orders"
+    """The team's order topic: ``teams.mqtt_topic`` when it is a full topic (has a '/'), a suffix such as
+    ``team1`` → ``<prefix>/teams/team1/orders``, else ``<prefix>/teams/<team_id>/orders``."""
+    if custom and "/" in custom:
+        return custom
+    return f"{prefix}/teams/{custom or team_id}/orders"
 
 
 def ack_topic(prefix: str, team_id: int | str = "+") -> str:

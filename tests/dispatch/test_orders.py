@@ -137,3 +137,10 @@ def test_outbox_gateway_failures_stay_queued(conn, city):
     gateway = outbox.RecordingGateway()
     assert outbox.deliver(conn, gateway, now=at("2026-10-09 20:01")) == {"sent": 1, "failed": 0}
     assert gateway.sent[0]["recipient_role"] == "director"
+
+
+@pytest.mark.parametrize("custom,expected", [
+    (None, "p/teams/7/orders"), ("team7", "p/teams/team7/orders"), ("city/enforcement/7", "city/enforcement/7"),
+])
+def test_team_topic(custom, expected):
+    assert orders.team_topic(7, custom, "p") == expected
