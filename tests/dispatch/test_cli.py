@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from envpetition.cli import main
+from envpetition.db import connect
 
 
 @pytest.fixture
@@ -66,3 +67,17 @@ def test_case_commands(run):
     assert code == 0 and json.loads(out)[0]["case_id"] == case_id
     code, out = run("policy")
     assert json.loads(out)["version"] == 1
+
+
+def test_dispatcher_once_sends_the_queued_order(run, fresh_database_url):
+    from tests.dispatch.conftest import make_city
+
+    with connect(fresh_database_url, autocommit=True) as conn, conn.transaction():
+        make_city(conn)
+    code, out = run("case", "open", "--title", "异味", "--lon", "117.82", "--lat", "30.92", "--role", "intake")
+    assert code == 0, out
+    code, out = run("dispatcher", "--once")
+    assert code == 0, out
+    assert json.loads(out.strip().splitlines()[-1])["orders"]["sent"] == 1
+    with connect(fresh_database_url, autocommit=True) as conn:
+        assert conn.execute("select state from dispatch_orders").fetchone()[0] == "sent"
