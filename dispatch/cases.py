@@ -1,6 +1,9 @@
 """Opening cases and attaching complaints: the contract ``ingest`` and ``monitoring`` call.
 
-Repository functions take a connection first and never commit; callers own the transaction.
+``open_case`` registers the case, starts the policy clocks from ``opened_at`` (the receipt time),
+finds the team (grid → routing table → workload, ``dispatch.assignment``) when none is given and,
+with ``auto_dispatch`` (default), accepts and assigns it and queues the MQTT dispatch order. It runs
+in the caller's transaction (a savepoint when one is open) and never commits.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class NewCase:
     lon: float | None = None
     lat: float | None = None
     proactive: bool = False
+    auto_dispatch: bool = True  # accept + assign + queue the order when a team is known
 
 
 def record_event(
@@ -53,15 +57,37 @@ def record_event(
 
 
 def open_case(conn: psycopg.Connection[Any], new: NewCase, *, actor: str, role: str | None, now: datetime) -> int:
-    """Register a case and return its id."""
+    """Register a case, start its clocks, assign and dispatch it when possible; return its id."""
+    from dispatch import assignment, clocks, lifecycle
+    from dispatch.deadlines import PRIORITIES
+    from dispatch.policy import load_policy
+    from envpetition.errors import InvalidInput
+
+    if new.priority not in PRIORITIES:
+        raise InvalidInput(f"未知优先级 {new.priority!r} / unknown priority; use {', '.join(PRIORITIES)}")
+    if not new.title.strip():
+        raise InvalidInput("案件标题不能为空 / case title must not be empty")
+    chosen = None
+    team_id = new.team_id
+    if team_id is None:
+        chosen = assignment.choose_team(
+            conn, grid_id=new.grid_id, categories=new.categories,
+            area_ids=[a for a in (new.community_id, new.enterprise_id) if a is not None], lon=new.lon, lat=new.lat)
+        team_id = chosen.team_id
     row = conn.execute(
         INSERT_CASE,
-        (new.priority, new.title, new.categories, new.team_id, new.lead_department, new.community_id,
+        (new.priority, new.title, new.categories, team_id, new.lead_department, new.community_id,
          new.enterprise_id, new.grid_id, new.lon, new.lat, new.proactive, new.opened_at, now),
     ).fetchone()
     assert row is not None
     case_id = int(row[0])
-    record_event(conn, case_id, "registered", actor=actor, role=role, at=now, to_state="registered")
+    record_event(conn, case_id, "registered", actor=actor, role=role, at=now, to_state="registered",
+                 data={"assignment": chosen.basis} if chosen else None)
+    clocks.start_policy_clocks(conn, case_id, load_policy(conn), priority=new.priority, received=new.opened_at)
+    if chosen is not None and chosen.department and chosen.team_id is None:
+        lifecycle.add_department(conn, case_id, chosen.department, now=now)
+    if new.auto_dispatch and team_id is not None:
+        lifecycle.auto_accept_and_assign(conn, case_id, team_id, actor=actor, now=now)
     return case_id
 
 

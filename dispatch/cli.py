@@ -1,5 +1,364 @@
-"""Commands this package adds to ``envpetition`` (registered by envpetition/cli.py)."""
+"""Commands this package adds to ``envpetition`` (registered by envpetition/cli.py).
+
+Every write takes ``--actor`` (a name for the history) and ``--role`` (checked like the API does);
+the CLI is the operator's tool on the server, so the role defaults to ``admin``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 import click
 
-COMMANDS: list[click.Command] = []
+from dispatch import deadlines as rules
+from envpetition.errors import DomainError
+from envpetition.runtime import local_now, ready_connection
+from envpetition.settings import Settings
+
+ROLE_CHOICE = click.Choice(["intake", "team_member", "section_chief", "deputy_director", "director", "admin", "system"])
+
+
+def _iso(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return rules.local(datetime.fromisoformat(value))
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {value!r}") from exc
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=lambda o: o.isoformat() if hasattr(o, "isoformat") else str(o))
+
+
+def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Print a refused request as a clear error (exit code 1) instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--role", type=ROLE_CHOICE, default="admin", show_default=True)(func)
+    return click.option("--actor", default="operator", show_default=True, help="who acts (for the history)")(func)
+
+
+@click.command("deadlines")
+@click.option("--received", required=True, help="receipt time, ISO 8601 (no offset = Asia/Shanghai)")
+@click.option("--priority", type=click.Choice(rules.PRIORITIES), required=True)
+@click.option("--investigated", default=None, help="on-site investigation time, ISO 8601 (adds reply, follow_up)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.pass_obj
+@domain_errors
+def deadlines_command(settings: Settings, received: str, priority: str, investigated: str | None, as_json: bool) -> None:
+    """Print every clock's due time for a complaint received at RECEIVED (working calendar from the database)."""
+    from dispatch.policy import calendar_around, load_policy
+
+    start, inv = _iso(received), _iso(investigated)
+    assert start is not None
+    with ready_connection(settings) as conn:
+        policy = load_policy(conn)
+        calendar = calendar_around(conn, start, inv)
+    clocks = rules.compute_clocks(policy, calendar, received=start, priority=priority, investigated=inv)
+    out: dict[str, Any] = {"clocks": {kind: due.isoformat() for kind, (_, due) in clocks.items()},
+           "close_extended": rules.extended_close_due(clocks["close"][1], policy).isoformat(),
+           "priority": priority, "received": start.isoformat(), "policy_version": policy.version}
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    for kind, due in out["clocks"].items():
+        click.echo(f"{kind:<10} {due}")
+
+
+@click.group("case")
+def case_group() -> None:
+    """Cases: open, show, move through the lifecycle, escalate, pause, extend, supervise, vote."""
+
+
+@case_group.command("open")
+@click.option("--title", required=True)
+@click.option("--received", default=None, help="ISO 8601; default now")
+@click.option("--priority", type=click.Choice(rules.PRIORITIES), default="normal", show_default=True)
+@click.option("--category", "categories", multiple=True)
+@click.option("--lon", type=float)
+@click.option("--lat", type=float)
+@click.option("--grid-id", type=int)
+@click.option("--team-id", type=int)
+@click.option("--no-dispatch", is_flag=True, help="only register (no automatic accept/assign)")
+@actor_options
+@click.pass_obj
+@domain_errors
+def case_open(settings: Settings, title: str, received: str | None, priority: str, categories: tuple[str, ...],
+              lon: float | None, lat: float | None, grid_id: int | None, team_id: int | None, no_dispatch: bool,
+              actor: str, role: str) -> None:
+    """Open a case (clocks start, the team is found, the order is queued)."""
+    from dispatch.cases import NewCase, open_case
+
+    now = local_now()
+    new = NewCase(title=title, opened_at=_iso(received) or now, priority=priority, categories=list(categories),
+                  lon=lon, lat=lat, grid_id=grid_id, team_id=team_id, auto_dispatch=not no_dispatch)
+    with ready_connection(settings) as conn, conn.transaction():
+        case_id = open_case(conn, new, actor=actor, role=role, now=now)
+    click.echo(json.dumps({"case_id": case_id}))
+
+
+@case_group.command("show")
+@click.argument("case_id", type=int)
+@click.pass_obj
+@domain_errors
+def case_show(settings: Settings, case_id: int) -> None:
+    """The case with its events, clocks, orders, refusals and votes (JSON)."""
+    from dispatch.views import case_detail
+
+    with ready_connection(settings) as conn:
+        click.echo(_dump(case_detail(conn, case_id)))
+
+
+@case_group.command("act")
+@click.argument("case_id", type=int)
+@click.argument("action")
+@click.option("--reason")
+@click.option("--team-id", type=int, help="for assign")
+@click.option("--department", help="for transfer")
+@click.option("--at", "at_", help="ISO 8601 time of the action; default now")
+@actor_options
+@click.pass_obj
+@domain_errors
+def case_act(settings: Settings, case_id: int, action: str, reason: str | None, team_id: int | None,
+             department: str | None, at_: str | None, actor: str, role: str) -> None:
+    """Apply ACTION (accept, assign, transfer, depart, arrive, return, investigate, reply, follow_up, close,
+    archive, reopen)."""
+    from dispatch.lifecycle import transition
+
+    with ready_connection(settings) as conn:
+        result = transition(conn, case_id, action, actor=actor, role=role, now=_iso(at_) or local_now(),
+                            reason=reason, team_id=team_id, department=department)
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@case_group.command("escalate")
+@click.argument("case_id", type=int)
+@click.option("--reason", required=True, help="why it cannot be handled at this level")
+@actor_options
+@click.pass_obj
+@domain_errors
+def case_escalate(settings: Settings, case_id: int, reason: str, actor: str, role: str) -> None:
+    """Say "no" at the case's level: it moves up one level (说"不"提级)."""
+    from dispatch.ladder import refuse
+
+    with ready_connection(settings) as conn:
+        click.echo(_dump(refuse(conn, case_id, actor=actor, role=role, reason=reason, now=local_now())))
+
+
+@case_group.command("final-no")
+@click.argument("case_id", type=int)
+@click.option("--reason", required=True)
+@click.option("--suggestion", required=True, help='"how it could be done"')
+@actor_options
+@click.pass_obj
+@domain_errors
+def case_final_no(settings: Settings, case_id: int, reason: str, suggestion: str, actor: str, role: str) -> None:
+    """The director's final "no" (reason + suggestion, within the deadline)."""
+    from dispatch.ladder import final_no
+
+    with ready_connection(settings) as conn:
+        click.echo(_dump(final_no(conn, case_id, actor=actor, role=role, reason=reason, suggestion=suggestion,
+                                  now=local_now())))
+
+
+@case_group.command("extend")
+@click.argument("case_id", type=int)
+@click.option("--reason", required=True)
+@actor_options
+@click.pass_obj
+@domain_errors
+def case_extend(settings: Settings, case_id: int, reason: str, actor: str, role: str) -> None:
+    """Approved +30-day extension of the close clock (once)."""
+    from dispatch.lifecycle import extend_case
+
+    with ready_connection(settings) as conn:
+        due = extend_case(conn, case_id, actor=actor, role=role, reason=reason, now=local_now())
+    click.echo(json.dumps({"case_id": case_id, "close_due": due.isoformat()}))
+
+
+@case_group.command("pause")
+@click.argument("clock_id", type=int)
+@click.option("--reason", required=True)
+@actor_options
+@click.pass_obj
+@domain_errors
+def case_pause(settings: Settings, clock_id: int, reason: str, actor: str, role: str) -> None:
+    """Pause a clock where the rules allow (the actor is the approver)."""
+    from dispatch.lifecycle import pause_case_clock
+
+    with ready_connection(settings) as conn:
+        pause_case_clock(conn, clock_id, actor=actor, role=role, reason=reason, now=local_now())
+    click.echo("ok")
+
+
+@case_group.command("resume")
+@click.argument("clock_id", type=int)
+@actor_options
+@click.pass_obj
+@domain_errors
+def case_resume(settings: Settings, clock_id: int, actor: str, role: str) -> None:
+    """End a clock's pause; its due time moves by the paused span."""
+    from dispatch.lifecycle import resume_case_clock
+
+    with ready_connection(settings) as conn:
+        due = resume_case_clock(conn, clock_id, actor=actor, role=role, now=local_now())
+    click.echo(json.dumps({"clock_id": clock_id, "due_at": due.isoformat()}))
+
+
+@case_group.command("supervise")
+@click.argument("case_id", type=int)
+@click.option("--instruction", required=True)
+@click.option("--deadline", required=True, help="absolute deadline, ISO 8601")
+@actor_options
+@click.pass_obj
+@domain_errors
+def case_supervise(settings: Settings, case_id: int, instruction: str, deadline: str, actor: str, role: str) -> None:
+    """Issue a special supervision order (专项督办令) with an absolute deadline."""
+    from dispatch.supervision import issue_supervision_order
+
+    due = _iso(deadline)
+    assert due is not None
+    with ready_connection(settings) as conn:
+        order = issue_supervision_order(conn, case_id, actor=actor, role=role, instruction=instruction,
+                                        deadline_at=due, now=local_now())
+    click.echo(json.dumps({"supervision_order_id": order}))
+
+
+@case_group.command("vote")
+@click.option("--case-id", type=int)
+@click.option("--receipt", help="the complainant's receipt token instead of a case id")
+@click.option("--verdict", type=click.Choice(["satisfied", "basically_satisfied", "unsatisfied"]), required=True)
+@click.option("--comment")
+@click.option("--actor", default="operator", show_default=True)
+@click.pass_obj
+@domain_errors
+def case_vote(settings: Settings, case_id: int | None, receipt: str | None, verdict: str, comment: str | None,
+              actor: str) -> None:
+    """Record the complainant's satisfaction vote ("unsatisfied" reopens the case)."""
+    from dispatch.followup import vote, vote_by_receipt
+
+    if (case_id is None) == (receipt is None):
+        raise click.UsageError("give exactly one of --case-id or --receipt")
+    with ready_connection(settings) as conn:
+        if receipt:
+            result = vote_by_receipt(conn, receipt, verdict, now=local_now(), comment=comment)
+        else:
+            assert case_id is not None
+            result = vote(conn, case_id, verdict, via="staff", now=local_now(), actor=actor, comment=comment)
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@click.command("escalation-scan")
+@click.option("--every", type=float, default=0, help="repeat every SECONDS (0 = once)")
+@click.option("--at", "at_", help="scan as of this ISO 8601 time (replays); default now")
+@click.pass_obj
+def escalation_scan(settings: Settings, every: float, at_: str | None) -> None:
+    """Fire due escalation steps (safe to run in several processes at once)."""
+    from dispatch.escalation import scan
+
+    with ready_connection(settings) as conn:
+        while True:
+            click.echo(json.dumps(scan(conn, now=_iso(at_) or local_now())))
+            if not every:
+                return
+            time.sleep(every)
+
+
+@click.command("dispatcher")
+@click.option("--every", type=float, default=5.0, show_default=True)
+@click.option("--once", is_flag=True)
+@click.pass_obj
+def dispatcher(settings: Settings, every: float, once: bool) -> None:
+    """Send dispatch orders over MQTT, record acknowledgements, drain the outbox (recording gateway)."""
+    from dispatch.dispatcher import AckListener, run_once
+    from dispatch.outbox import RecordingGateway
+    from envpetition.db import connect
+    from envpetition.mqtt import connect as mqtt_connect
+    from envpetition.runtime import ready_services
+
+    with ready_services(settings) as services, connect(services.database_url, autocommit=True) as conn:
+        listener = AckListener(services.database_url, services.mqtt_url, settings.topic_prefix, local_now)
+        client = mqtt_connect(services.mqtt_url)
+        gateway = RecordingGateway()
+        try:
+            while True:
+                click.echo(json.dumps(run_once(conn, client, gateway, now=local_now(), topic_prefix=settings.topic_prefix)))
+                if once:
+                    return
+                time.sleep(every)
+        finally:
+            listener.close()
+            client.loop_stop()
+            client.disconnect()
+
+
+@click.command("kpi")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d", "%Y-%m"]))
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d", "%Y-%m"]), help="exclusive")
+@click.option("--team-id", type=int)
+@click.pass_obj
+def kpi_command(settings: Settings, start: datetime, end: datetime, team_id: int | None) -> None:
+    """Response, resolution, satisfaction and on-time rates per team and month (JSON)."""
+    from dispatch.kpi import kpis
+
+    with ready_connection(settings) as conn:
+        click.echo(_dump(kpis(conn, start=start.date(), end=end.date(), now=local_now(), team_id=team_id)))
+
+
+@click.command("ledger")
+@click.argument("which", type=click.Choice(["unresolved", "unsatisfied", "meeting", "listed", "quota"]))
+@click.option("--month", type=click.DateTime(["%Y-%m"]), help="for quota; default this month")
+@click.pass_obj
+@domain_errors
+def ledger_command(settings: Settings, which: str, month: datetime | None) -> None:
+    """Ledgers: unresolved / unsatisfied cases, the weekly meeting list, listed cases, leaders' quota."""
+    from dispatch import supervision
+
+    now = local_now()
+    with ready_connection(settings) as conn:
+        if which in ("unresolved", "unsatisfied"):
+            out: Any = supervision.ledger(conn, which)
+        elif which == "meeting":
+            out = supervision.weekly_meeting_list(conn, now=now)
+        elif which == "listed":
+            out = supervision.listed_cases(conn, today=now.date())
+        else:
+            out = supervision.quota_report(conn, (month or now).date().replace(day=1))
+    click.echo(_dump(out))
+
+
+@click.command("policy")
+@click.option("--version", type=int)
+@click.pass_obj
+@domain_errors
+def policy_command(settings: Settings, version: int | None) -> None:
+    """Show the clock policy (every rule with its unit, amount and source)."""
+    from dispatch.policy import load_policy
+
+    with ready_connection(settings) as conn:
+        policy = load_policy(conn, version)
+    rows = [{"kind": r.kind, "priority": r.priority, "unit": r.unit, "amount": r.amount, "starts_on": r.starts_on,
+             "pausable": r.pausable, "source": r.source} for r in sorted(policy.rules.values(), key=lambda r: (r.kind, r.priority))]
+    click.echo(_dump({"version": policy.version, "business_start": policy.business_start.isoformat(),
+                      "business_end": policy.business_end.isoformat(), "extension_days": policy.extension_days,
+                      "rules": rows}))
+
+
+COMMANDS: list[click.Command] = [deadlines_command, case_group, escalation_scan, dispatcher, kpi_command,
+                                 ledger_command, policy_command]

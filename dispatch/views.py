@@ -1,0 +1,57 @@
+"""Read views of dispatch: one case with its whole history, the clock board. No complainant identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from envpetition.errors import NotFound
+
+CASE = """
+select c.id, c.state, c.priority, c.level, c.title, c.categories, c.team_id, t.name as team, c.lead_department,
+       c.community_id, c.enterprise_id, c.grid_id, c.lon, c.lat, c.proactive, c.opened_at, c.closed_at,
+       c.outcome, c.reopened_count, c.extended
+from cases c left join teams t on t.id = c.team_id where c.id = %s
+"""
+PARTS = {
+    "events": "select id, at, actor, role, kind, from_state, to_state, reason, data from case_events where case_id = %s order by at, id",
+    "clocks": "select id, kind, started_at, due_at, base_due_at, met_at, outcome, policy_version, paused, next_threshold "
+              "from clocks where case_id = %s order by started_at, id",
+    "escalations": "select clock_id, threshold, fired_at from escalations where case_id = %s order by fired_at, id",
+    "orders": "select id, team_id, topic, state, attempts, created_at, sent_at, acked_at, acked_by "
+              "from dispatch_orders where case_id = %s order by id",
+    "refusals": "select at, actor, role, from_level, to_level, final, reason, suggestion, due_at from refusals "
+                "where case_id = %s order by at",
+    "supervision_orders": "select id, issued_by, issued_at, instruction, deadline_at, fulfilled_at, source "
+                          "from supervision_orders where case_id = %s order by id",
+    "departments": "select department, is_lead, added_at from case_departments where case_id = %s order by added_at",
+    "votes": "select at, verdict, comment, via from satisfaction_votes where case_id = %s order by at",
+    "flags": "select kind, level, actor, at from accountability_flags where case_id = %s order by at",
+    "complaints": "select id, channel, external_id, received_at, address from complaints where case_id = %s order by id",
+}
+CLOCK_BOARD = """
+select k.id as clock_id, k.case_id, k.kind, k.started_at, k.due_at, k.paused,
+       round((extract(epoch from (%(now)s - k.started_at)) / nullif(extract(epoch from (k.due_at - k.started_at)), 0) * 100)::numeric, 1) as used_pct,
+       c.title, c.priority, c.level, c.state, t.name as team
+from clocks k join cases c on c.id = k.case_id left join teams t on t.id = c.team_id
+where k.met_at is null and c.closed_at is null and (%(team)s::bigint is null or c.team_id = %(team)s)
+order by k.due_at limit %(limit)s
+"""
+
+
+def case_detail(conn: psycopg.Connection[Any], case_id: int) -> dict[str, Any]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        case = cur.execute(CASE, (case_id,)).fetchone()
+        if case is None:
+            raise NotFound(f"案件 {case_id} 不存在 / no case {case_id}")
+        for name, sql in PARTS.items():
+            case[name] = cur.execute(sql, (case_id,)).fetchall()
+    return case
+
+
+def clock_board(conn: psycopg.Connection[Any], *, now: Any, team_id: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Running clocks, soonest due first, with the share of time used."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(CLOCK_BOARD, {"now": now, "team": team_id, "limit": limit}).fetchall()

@@ -1,0 +1,38 @@
+"""Fixtures of the dispatch tests: a seeded 2026 calendar, two teams on two hand-drawn grids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import shapely
+
+from envpetition.areas import Area, save_area
+from envpetition.calendar import seed_calendar
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> datetime:
+    """A local Asia/Shanghai time from 'YYYY-MM-DD HH:MM'."""
+    return datetime.fromisoformat(text).replace(tzinfo=TZ)
+
+
+def make_city(conn: Any) -> dict[str, int]:
+    """Seed the 2026 calendar; two square grids side by side, each with its team."""
+    seed_calendar(conn, [2026, 2027])
+    now = at("2026-01-01 00:00")
+    west, _ = save_area(conn, Area("grid", "西网格", shapely.box(117.80, 30.90, 117.85, 30.95)), now=now)
+    east, _ = save_area(conn, Area("grid", "东网格", shapely.box(117.85, 30.90, 117.90, 30.95)), now=now)
+    ids = {"west_grid": west, "east_grid": east}
+    for key, name, grid in (("west_team", "西区执法队", west), ("east_team", "东区执法队", east)):
+        row = conn.execute("insert into teams (name, grid_id) values (%s, %s) returning id", (name, grid)).fetchone()
+        ids[key] = row[0]
+    return ids
+
+
+@pytest.fixture
+def city(conn: Any) -> dict[str, int]:
+    return make_city(conn)
