@@ -56,3 +56,28 @@ def city(conn: psycopg.Connection[Any], tmp_path: Path) -> dict[str, int]:
     import_areas(conn, write_geojson(tmp_path / "city.geojson", CITY_FEATURES), now=NOW)
     rows = conn.execute("select name, id from areas where valid_to is null").fetchall()
     return {name: area_id for name, area_id in rows}
+
+
+@pytest.fixture
+def ctx(conn: psycopg.Connection[Any], city: dict[str, int]) -> Any:
+    """An intake context over the tiny city."""
+    from ingest.service import IntakeContext
+
+    return IntakeContext.load(conn)
+
+
+HEADER_12369 = "编号,举报时间,举报人,联系电话,被举报单位,地址,经度,纬度,坐标系,举报内容"
+
+
+def write_csv(path: Path, header: str, rows: list[str], encoding: str = "utf-8-sig") -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding=encoding)
+    return path
+
+
+def run_import(conn: psycopg.Connection[Any], path: Path, ctx: Any, **options: Any) -> tuple[Any, list[Any]]:
+    """Import a file; return (summary, results by row)."""
+    from ingest.importer import import_file
+
+    results: list[Any] = []
+    summary = import_file(conn, path, now=options.pop("now", NOW), ctx=ctx, on_result=results.append, **options)
+    return summary, results
