@@ -35,7 +35,7 @@ insert into teams (name, grid_id) values (%s, %s)
 on conflict (name) do update set grid_id = excluded.grid_id
 returning id, (xmax = 0) as inserted
 """
-INSERT_QUARANTINE = "insert into quarantine (source, row_no, raw, reason) values (%s, %s, %s, %s)"
+INSERT_QUARANTINE = "insert into quarantine (source, row_no, raw, reason, kind) values (%s, %s, %s, %s, 'bad_area')"
 
 
 class AreaFileError(ValueError):

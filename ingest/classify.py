@@ -3,7 +3,8 @@
 The lexicons are CSV files (``ingest/data/categories.csv``, ``ingest/data/urgency.csv``; another
 folder can be given). A term found in the text counts for its category unless a negation word
 (没有, 无, 未, 不再 ...) stands right before it in jieba's segmentation of the surrounding words.
-A term with ``needs`` counts only when the text also has a term of that group (施工 is a noise
+Terms of the pseudo category ``mask`` (facility names such as 污水处理厂) blank out their span
+before matching. A term with ``needs`` counts only when the text also has a term of that group (施工 is a noise
 term only next to a noise word; otherwise it may be construction dust). Generic noise words
 alone become noise_social (noise_industrial when an enterprise is involved); a text with no hit
 is ``other``. Pure functions; the classifier is built once and reused.
@@ -32,7 +33,7 @@ CATEGORY_LABELS = {
 AIR = ("odour", "smoke_dust", "industrial_exhaust", "cooking_fumes")
 GROUPS = {"noise": ("noise_construction", "noise_industrial", "noise_social", "noise_traffic", "noise_generic"),
           "air": (*AIR, "air_generic")}
-PSEUDO = ("noise_generic", "air_generic")
+PSEUDO = ("noise_generic", "air_generic", "mask")
 NEGATIONS = frozenset(("没有", "没", "无", "未", "不再", "并无", "并未", "未见", "无明显", "不", "已无"))
 PRIORITIES = ("emergency", "urgent", "normal")
 
@@ -124,6 +125,13 @@ class Classifier:
         """Categories (multi-label), urgency signals and priority of one complaint text."""
         lowered = (text or "").lower()
         hits = self._hits(lowered, self.pattern, self.by_term)
+        masks = [(start, start + len(t.term)) for t, start in hits.items() if t.key == "mask"]
+        if masks:
+            # Facility names (污水处理厂) hide the words inside them, then the text is searched again.
+            chars = list(lowered)
+            for start, end in masks:
+                chars[start:end] = [" "] * (end - start)
+            hits = {t: at for t, at in self._hits("".join(chars), self.pattern, self.by_term).items() if t.key != "mask"}
         strong = {t.key for t in hits if not t.needs}
         present_groups = {g for g, members in GROUPS.items() if strong & set(members)}
         keys = strong | {t.key for t in hits if t.needs and t.needs in present_groups}

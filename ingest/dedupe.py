@@ -2,7 +2,8 @@
 
 * duplicate: the same event reported twice — a shared category, within ``duplicate_hours``, and
   the same phone (any channel) or, through another channel (12369 vs 12345), the same place
-  (within ``duplicate_place_m``). The duplicate joins the first report's case.
+  (within ``duplicate_place_m``) when that first report is still alone in its case. The duplicate
+  joins the first report's case.
 * burst: complaints sharing a category within ``burst_radius_m`` and ``burst_hours`` of a complaint
   whose case is still open join that case: many complaints, one case.
 * repeat: the same phone, or the same place (``repeat_place_m``) and category, seen before within
@@ -15,7 +16,7 @@ in a square grid of ``burst_radius_m`` cells so every check looks at nine cells 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -65,6 +66,7 @@ class RecentComplaints:
     cells: dict[tuple[int, int], list[Seen]] = field(default_factory=lambda: defaultdict(list))
     phones: dict[str, list[Seen]] = field(default_factory=lambda: defaultdict(list))
     no_place: dict[int, list[Seen]] = field(default_factory=lambda: defaultdict(list))
+    case_sizes: Counter[int] = field(default_factory=Counter)
 
     def _cell(self, x: float, y: float) -> tuple[int, int]:
         size = max(self.rules.burst_radius_m, self.rules.duplicate_place_m, self.rules.repeat_place_m)
@@ -72,6 +74,8 @@ class RecentComplaints:
 
     def add(self, seen: Seen) -> None:
         self.items.append(seen)
+        if seen.case_key is not None:
+            self.case_sizes[seen.case_key] += 1
         if seen.x is not None and seen.y is not None:
             self.cells[self._cell(seen.x, seen.y)].append(seen)
         elif seen.community_id is not None:
@@ -112,8 +116,9 @@ def judge(new: Seen, recent: RecentComplaints) -> Verdict:
 
     # 1. Duplicate: same event, reported again (same phone, or same place through another channel).
     duplicates = [s for s in by_phone if s.categories & new.categories and within(s, dup_window)]
+    # By place only when the first report stands alone: in a burst, other callers are burst members.
     duplicates += [s for s, d in shares if s.channel != new.channel and d <= rules.duplicate_place_m
-                   and within(s, dup_window)]
+                   and within(s, dup_window) and recent.case_sizes[s.case_key or 0] <= 1]
     duplicates = [s for s in duplicates if s.case_open]
     if duplicates:
         first = min(duplicates, key=lambda s: (s.received_at, s.key))

@@ -22,7 +22,7 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 EXPECTED_SHEET = "举报记录"
 OPEN311_COLUMNS = {
     "external_id": ["service_request_id", "token"], "received_at": ["requested_datetime"],
-    "text": ["description"], "address": ["address"], "lon": ["long"], "lat": ["lat"], "crs": ["crs"],
+    "text": ["description"], "address": ["address", "address_string"], "lon": ["long"], "lat": ["lat"], "crs": ["crs"],
     "name": ["name", "first_name"], "phone": ["phone"], "reported_party": ["reported_party"],
 }
 
