@@ -16,6 +16,11 @@ from typing import Any
 from ingest.classify import CATEGORIES, Classifier, default_classifier
 
 
+def default_lexicon_dir_text() -> Path:
+    """The packaged lexicon folder (categories.csv, urgency.csv)."""
+    return Path(str(resources.files("ingest") / "data"))
+
+
 def eval_set_path() -> Path:
     return Path(str(resources.files("ingest") / "data" / "eval" / "complaints_labelled.csv"))
 
