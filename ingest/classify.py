@@ -35,6 +35,7 @@ GROUPS = {"noise": ("noise_construction", "noise_industrial", "noise_social", "n
           "air": (*AIR, "air_generic")}
 PSEUDO = ("noise_generic", "air_generic", "mask")
 NEGATIONS = frozenset(("没有", "没", "无", "未", "不再", "并无", "并未", "未见", "无明显", "不", "已无"))
+NEGATION_CHARS = frozenset("".join(NEGATIONS))
 PRIORITIES = ("emergency", "urgent", "normal")
 
 
@@ -102,7 +103,7 @@ class Classifier:
     def _negated(self, text: str, start: int) -> bool:
         """Is the word before position ``start`` a negation? (jieba on a short window)"""
         window = text[max(0, start - 6): start]
-        if not window:
+        if not window or not any(ch in window for ch in NEGATION_CHARS):
             return False
         words = [w for w in self.tokenizer.lcut(window) if w.strip() and w not in "，,。；;、"]
         return bool(words) and (words[-1] in NEGATIONS or (len(words) > 1 and words[-2] in NEGATIONS and len(words[-1]) == 1))

@@ -16,7 +16,7 @@ COMPLAINT_COLUMNS = (
     "id", "channel", "external_id", "received_at", "text", "address", "reported_party", "raw_lon", "raw_lat",
     "source_crs", "lon", "lat", "community_id", "enterprise_id", "grid_id", "district_id", "nearby_enterprises",
     "categories", "urgent", "near_boundary", "duplicate_of", "repeat_of", "receipt_token", "location_source",
-    "priority", "signals", "method", "warnings",
+    "priority", "signals", "method", "warnings", "case_id",
 )
 COPY_COMPLAINTS = f"copy complaints ({', '.join(COMPLAINT_COLUMNS)}) from stdin"
 COPY_CONTACTS = "copy complainant_contacts (complaint_id, name, phone, phone_hash) from stdin"

@@ -213,10 +213,11 @@ def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: Inta
             w.seen.case_key = verdict.case_key
             w.seen.case_opened_at = None
         recent.add(w.seen)
+    _open_cases(conn, work, new_cases, ctx, now=now)
     repo.copy_complaints(conn, (_complaint_row(w) for w in work))
     repo.copy_contacts(conn, ((w.result.complaint_id, w.fields.name, w.fields.phone, w.seen.phone_hash if w.seen else None)
                               for w in work if w.fields.name or w.fields.phone))
-    _open_and_attach(conn, work, new_cases, ctx, now=now)
+    _attach(conn, work, ctx, now=now)
 
 
 def _complaint_row(w: _Work) -> tuple[Any, ...]:
@@ -227,7 +228,8 @@ def _complaint_row(w: _Work) -> tuple[Any, ...]:
     return (r.complaint_id, f.channel, f.external_id, f.received_at, f.text, f.address, f.reported_party, f.raw_lon,
             f.raw_lat, f.source_crs if f.raw_lon is not None else None, loc.lon, loc.lat, loc.community_id,
             loc.enterprise_id, loc.grid_id, loc.district_id, Jsonb(nearby), r.categories, r.urgent, r.near_boundary,
-            r.duplicate_of, r.repeat_of, r.receipt_token, w.placed.source, r.priority, r.signals, f.method, f.warnings)
+            r.duplicate_of, r.repeat_of, r.receipt_token, w.placed.source, r.priority, r.signals, f.method, f.warnings,
+            r.case_id)
 
 
 def case_title(w: _Work) -> str:
@@ -237,11 +239,21 @@ def case_title(w: _Work) -> str:
     return f"{place} · {'、'.join(category_label(c) for c in w.result.categories)}"
 
 
-def _open_and_attach(conn: psycopg.Connection[Any], work: list[_Work], new_cases: dict[int, _Work],
-                     ctx: IntakeContext, *, now: datetime) -> None:
+def _open_cases(conn: psycopg.Connection[Any], work: list[_Work], new_cases: dict[int, _Work],
+                ctx: IntakeContext, *, now: datetime) -> None:
+    """Open one case per new event (dispatch assigns clocks and team) and give every complaint its case id."""
     teams = repo.teams_for_grids(conn, [w.placed.location.grid_id for w in new_cases.values()
                                         if w.placed.location and w.placed.location.grid_id])
     case_ids: dict[int, int] = {}
+    with conn.pipeline():  # each case's history row rides along with the next case's insert
+        _open_each(conn, new_cases, teams, case_ids, ctx, now=now)
+    for w in work:
+        assert w.seen is not None and w.seen.case_key is not None
+        w.seen.case_key = w.result.case_id = case_ids.get(w.seen.case_key, w.seen.case_key)
+
+
+def _open_each(conn: psycopg.Connection[Any], new_cases: dict[int, _Work], teams: dict[int, int],
+               case_ids: dict[int, int], ctx: IntakeContext, *, now: datetime) -> None:
     for key, w in new_cases.items():
         loc = w.placed.location
         assert loc is not None
@@ -252,10 +264,10 @@ def _open_and_attach(conn: psycopg.Connection[Any], work: list[_Work], new_cases
             lon=loc.lon, lat=loc.lat,
         ), actor=ctx.actor, role=ctx.role, now=now)
         w.result.opened_case = True
+
+
+def _attach(conn: psycopg.Connection[Any], work: list[_Work], ctx: IntakeContext, *, now: datetime) -> None:
+    """Record each complaint on its case through dispatch (pipelined: no answer is awaited)."""
     with conn.pipeline():
         for w in work:
-            assert w.seen is not None and w.seen.case_key is not None
-            case_id = case_ids.get(w.seen.case_key, w.seen.case_key)
-            w.seen.case_key = case_id
-            w.result.case_id = case_id
-            attach_complaint(conn, case_id, w.result.complaint_id, actor=ctx.actor, now=now)  # type: ignore[arg-type]
+            attach_complaint(conn, w.result.case_id, w.result.complaint_id, actor=ctx.actor, now=now)  # type: ignore[arg-type]
