@@ -18,7 +18,7 @@ from ingest.areas_import import import_areas
 from ingest.importer import import_file
 from ingest.service import IntakeContext, RowResult
 
-AREA_FILES = ("districts.geojson", "grids.geojson", "communities.geojson", "enterprises.geojson", "tricky.geojson")
+AREA_FILES = ("districts.geojson", "grids.geojson", "communities.geojson", "enterprises.geojson")
 COMPLAINT_FILES = ("12369.csv", "12369_october.xlsx", "12345.json", "letters.csv", "online.json")
 UPSERT_TEAM = """
 insert into teams (name, grid_id, leader, mqtt_topic) values (%s, %s, %s, %s)
@@ -34,10 +34,10 @@ def _areas_folder(folder: str | Path) -> Path:
 
 
 def load_sample_areas(conn: psycopg.Connection[Any], folder: str | Path, *, now: datetime) -> dict[str, Any]:
-    """Import sample_data/areas/*.geojson and teams.json; return a summary per file.
+    """Import the city's area files of sample_data/areas and teams.json; return a summary per file.
 
-    ``tricky.geojson`` also holds test points (kind ``test_point``) for the geometry checks; they
-    are not areas and are left out here rather than filling the quarantine.
+    ``tricky.geojson`` (awkward test geometries and test points) is not part of the city and is not
+    loaded; a stray ``test_point`` feature in any file is skipped rather than quarantined.
     """
     areas = _areas_folder(folder)
     summary: dict[str, Any] = {}

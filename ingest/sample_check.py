@@ -22,6 +22,9 @@ def check_against_ground_truth(results: Iterable[RowResult], ground_truth: str |
     expected: list[set[str]] = []
     dup_truth = dup_found = dup_linked = 0
     bad_truth = bad_caught = 0
+    urgent_tp = urgent_fp = urgent_fn = 0
+    fact_tp = fact_fp = fact_fn = 0  # urgency from facts only (night-time noise is ours, not the sample's)
+    repeat_truth = repeat_flagged = repeat_extra = 0
     missing = 0
     for key, gt in truth.items():
         got = by_key.get(key)
@@ -39,6 +42,16 @@ def check_against_ground_truth(results: Iterable[RowResult], ground_truth: str |
                 community_right += 1
             elif len(wrong) < 15:
                 wrong.append({"key": key, "expected": gt["community"], "got": got.community, "near_boundary": got.near_boundary})
+        urgent_tp += int(got.urgent and gt["urgent"])
+        urgent_fp += int(got.urgent and not gt["urgent"])
+        urgent_fn += int(not got.urgent and gt["urgent"])
+        fact = bool(set(got.signals) - {"night_noise"})
+        fact_tp += int(fact and gt["urgent"])
+        fact_fp += int(fact and not gt["urgent"])
+        fact_fn += int(not fact and gt["urgent"])
+        repeat_truth += int(bool(gt.get("repeat_of")))
+        repeat_flagged += int(bool(gt.get("repeat_of")) and got.repeat_of is not None)
+        repeat_extra += int(not gt.get("repeat_of") and got.repeat_of is not None)
         predicted.append(set(got.categories))
         expected.append(set(gt["categories"]))
         if gt.get("duplicate_of"):
@@ -55,5 +68,10 @@ def check_against_ground_truth(results: Iterable[RowResult], ground_truth: str |
         "categories": table,
         "duplicates": {"in_truth": dup_truth, "flagged_duplicate": dup_found, "same_case_as_original": dup_linked},
         "bad_rows": {"in_truth": bad_truth, "caught": bad_caught},
+        "urgent": {"precision": round(urgent_tp / (urgent_tp + urgent_fp), 3) if urgent_tp + urgent_fp else None,
+                   "recall": round(urgent_tp / (urgent_tp + urgent_fn), 3) if urgent_tp + urgent_fn else None,
+                   "without_night_noise_precision": round(fact_tp / (fact_tp + fact_fp), 3) if fact_tp + fact_fp else None,
+                   "without_night_noise_recall": round(fact_tp / (fact_tp + fact_fn), 3) if fact_tp + fact_fn else None},
+        "repeats": {"in_truth": repeat_truth, "flagged": repeat_flagged, "flagged_without_truth": repeat_extra},
         "categories_known": list(CATEGORIES),
     }
