@@ -26,14 +26,14 @@ ENTERPRISE_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司
 PHASE = re.compile(r"([0-9一二三四五六七八九十]+)期")
 BUILDING = re.compile(r"[0-9一二三四五六七八九十]+(?:号楼|栋|幢|单元|楼|室|号|层)|[A-Za-z]座")
 CN_DIGITS = "零一二三四五六七八九十"
-FUZZY_CUTOFF = 80.0
+FUZZY_CUTOFF = 75.0  # one wrong character in a four-character name scores 75
 
 
 def normalise(text: str | None) -> str:
-    """NFKC, no whitespace or punctuation spacing, Arabic phase numbers as Chinese numerals."""
+    """NFKC, no whitespace or brackets (阳光花园（二期）), Arabic phase numbers as Chinese numerals."""
     if not text:
         return ""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    text = re.sub(r"[\s()\[\]【】〔〕<>《》\"'“”]+", "", unicodedata.normalize("NFKC", text)).lower()
     return PHASE.sub(lambda m: _cn_number(m.group(1)) + "期", text)
 
 

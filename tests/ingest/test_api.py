@@ -82,3 +82,19 @@ def test_open311_services_post_and_get(city_app, make_user):
 def test_locate_endpoint(city_app, make_user):
     found = city_app.get("/api/locate", headers=make_user("team_member"), params={"lon": 117.81, "lat": 30.905}).json()
     assert found["near_boundary"] is True and found["grid"] == "网格A"
+
+
+def test_expected_datetime_comes_from_the_case_clocks(city_app, make_user, fresh_database_url):
+    intake = make_user("intake")
+    body = city_app.post("/api/complaints", headers=intake, json={
+        "text": "有臭味", "lon": 117.805, "lat": 30.905, "received_at": "2026-10-10T08:00:00+08:00"}).json()
+    with connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute("delete from clocks where case_id = %s", (body["case_id"],))  # whatever dispatch made
+        conn.execute("insert into clocks (case_id, kind, started_at, due_at, met_at, policy_version) values "
+                     "(%s, 'arrival', '2026-10-10 08:00+08', '2026-10-12 08:00+08', null, 1), "
+                     "(%s, 'reply', '2026-10-10 08:00+08', '2026-10-11 09:00+08', '2026-10-10 12:00+08', 1)",
+                     (body["case_id"], body["case_id"]))
+    (one,) = city_app.get(f"/open311/v2/requests/{body['complaint_id']}.json").json()
+    assert one["expected_datetime"] == "2026-10-12T08:00:00+08:00"
+    view = city_app.get(f"/api/complaints/{body['complaint_id']}", headers=intake).json()
+    assert view["expected_datetime"].startswith("2026-10-12T08:00:00")

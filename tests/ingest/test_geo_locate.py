@@ -76,3 +76,13 @@ def test_smallest_overlapping_polygon_wins_and_chunks_agree():
 def test_empty_city_locates_nothing():
     loc, = Locator([Area("community", "x", shapely.box(0, 0, 1, 1), id=1)]).locate([5], [5])
     assert loc.community is None and loc.grid is None and loc.nearby_enterprises == []
+
+
+def test_hole_and_multipolygon():
+    ring = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], holes=[[(4, 4), (6, 4), (6, 6), (4, 6)]])
+    two = shapely.MultiPolygon([shapely.box(20, 0, 21, 1), shapely.box(23, 0, 24, 1)])
+    polys = np.array([ring, two])
+    shapely.prepare(polys)
+    found = points_in_polygons(shapely.STRtree(polys), polys, shapely.area(polys),
+                               np.array([5.0, 2.0, 20.5, 23.5, 22.0]), np.array([5.0, 2.0, 0.5, 0.5, 0.5]))
+    assert found.tolist() == [-1, 0, 1, 1, -1]
