@@ -19,7 +19,7 @@ import psycopg
 from ingest import repository as repo
 from ingest.fields import BadRow, clean_text, fields_from_row
 from ingest.readers import Mapping, RawFile, RawRow, read_file
-from ingest.service import Entry, IntakeContext, RowResult, ingest_batch
+from ingest.service import DedupeMemory, Entry, IntakeContext, RowResult, ingest_batch
 
 DEFAULT_BATCH = 2000
 Progress = Callable[[int, int], None]
@@ -99,10 +99,11 @@ def import_raw(conn: psycopg.Connection[Any], raw: RawFile, *, source: str, now:
                 summary.reasons[reason_key(reason)] += 1
                 summary.file_problems.append(reason)
     done = 0
+    memory = DedupeMemory(ctx.rules)
     for batch in _batches(raw.rows, batch_size):
         entries = [_entry(row, raw, now=now) for row in batch]
         with conn.transaction():
-            results = ingest_batch(conn, entries, ctx, source=f"{raw.channel}:{source}", now=now)
+            results = ingest_batch(conn, entries, ctx, source=f"{raw.channel}:{source}", now=now, memory=memory)
             summary.cases_opened += _count_new_cases(results)
         for result in results:
             summary.add(result)

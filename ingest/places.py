@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from envpetition.areas import Area
 
@@ -82,6 +82,9 @@ class PlaceNames:
                     self.variants.append((variant, area))
         # Longest first: 阳光花园二期 is tried before 阳光花园.
         self.variants.sort(key=lambda item: -len(item[0]))
+        long_enough = [(v, a) for v, a in self.variants if len(v) >= 4]
+        self.fuzzy_choices = [v for v, _ in long_enough]
+        self.fuzzy_areas = [a for _, a in long_enough]
 
     def find(self, *texts: str | None, fuzzy: bool = True) -> PlaceMatch:
         """The area named in the first text that names one (address before complaint text)."""
@@ -143,11 +146,11 @@ class PlaceNames:
             return PlaceMatch(None, "none")
         text = BUILDING.sub("", text)
         scored: dict[int, tuple[float, Area]] = {}
-        for variant, area in self.variants:
-            if len(variant) < 4:
-                continue
-            score = fuzz.partial_ratio(variant, text, score_cutoff=FUZZY_CUTOFF)
-            if score and score > scored.get(id(area), (0.0, area))[0]:
+        # One C loop over every long-enough variant (partial_ratio slides the shorter string).
+        for _, score, i in process.extract(text, self.fuzzy_choices, scorer=fuzz.partial_ratio,
+                                           score_cutoff=FUZZY_CUTOFF, limit=None):
+            area = self.fuzzy_areas[i]
+            if score > scored.get(id(area), (0.0, area))[0]:
                 scored[id(area)] = (score, area)
         if not scored:
             return PlaceMatch(None, "none")

@@ -103,9 +103,49 @@ class _Work:
     seen: Seen | None = None
 
 
+class DedupeMemory:
+    """Recent complaints kept in memory across the batches of one import.
+
+    The database is read once per time span (each batch only adds what its window newly covers);
+    complaints of this import are added as they are judged, so no batch re-reads earlier ones.
+    """
+
+    def __init__(self, rules: DedupeRules) -> None:
+        self.recent = RecentComplaints(rules)
+        self.known: set[int] = set()
+        self.lo: datetime | None = None
+        self.hi: datetime | None = None
+
+    def cover(self, conn: psycopg.Connection[Any], start: datetime, end: datetime) -> None:
+        """Make sure every stored complaint received between start and end is known."""
+        if self.lo is None or self.hi is None:
+            spans = [(start, end)]
+        else:
+            spans = [(a, b) for a, b in ((start, self.lo), (self.hi, end)) if a < b]
+        for a, b in spans:
+            rows = [r for r in repo.recent_complaints(conn, a, b) if int(r[0]) not in self.known]
+            with_point = [r for r in rows if r[3] is not None]
+            xs, ys = to_metric([r[3] for r in with_point], [r[4] for r in with_point])
+            metric = {int(r[0]): (float(x), float(y)) for r, x, y in zip(with_point, xs, ys, strict=True)}
+            for cid, channel, at, _, _, cats, ph, case_id, case_open, opened_at, community_id in rows:
+                x, y = metric.get(int(cid), (None, None))
+                self.add(Seen(int(cid), channel, at, x, y, frozenset(cats), ph, case_id, bool(case_open), opened_at,
+                              community_id))
+        self.lo = start if self.lo is None else min(self.lo, start)
+        self.hi = end if self.hi is None else max(self.hi, end)
+
+    def add(self, seen: Seen) -> None:
+        self.known.add(seen.key)
+        self.recent.add(seen)
+
+
 def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: IntakeContext, *, source: str,
-                 now: datetime) -> list[RowResult]:
-    """Import one batch; return one result per entry, in order. The caller owns the transaction."""
+                 now: datetime, memory: DedupeMemory | None = None) -> list[RowResult]:
+    """Import one batch; return one result per entry, in order. The caller owns the transaction.
+
+    Pass the same ``memory`` to every batch of one import so duplicates are judged across batches
+    without reading the database again.
+    """
     results: list[RowResult | None] = [None] * len(entries)
     parsed = [(i, e) for i, e in enumerate(entries) if e.fields is not None]
     placed = ctx.places.place_many([e.fields for _, e in parsed])  # type: ignore[misc]
@@ -129,7 +169,7 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
         if results[i] is None:
             results[i] = _quarantine(conn, entry, source, placed_result=None)
     accepted, twins = _drop_already_imported(conn, work)
-    _judge_and_store(conn, accepted, ctx, now=now)
+    _judge_and_store(conn, accepted, ctx, now=now, memory=memory or DedupeMemory(ctx.rules))
     for first, twin in twins:
         twin.duplicate_of = twin.complaint_id = first.result.complaint_id
         twin.case_id = first.result.case_id
@@ -179,18 +219,16 @@ def _drop_already_imported(conn: psycopg.Connection[Any], work: list[tuple[int, 
     return fresh, twins
 
 
-def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: IntakeContext, *, now: datetime) -> None:
+def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: IntakeContext, *, now: datetime,
+                     memory: DedupeMemory) -> None:
     if not work:
         return
     rules = ctx.rules
     work.sort(key=lambda w: (w.fields.received_at, w.result.row or 0))
     earliest = min(w.fields.received_at for w in work) - timedelta(days=rules.repeat_days)
     latest = max(w.fields.received_at for w in work) + timedelta(hours=max(rules.duplicate_hours, rules.burst_hours))
-    recent = RecentComplaints(rules)
-    for cid, channel, at, lon, lat, cats, ph, case_id, case_open, opened_at, community_id in repo.recent_complaints(conn, earliest, latest):
-        x, y = (to_metric(lon, lat) if lon is not None else (None, None))
-        recent.add(Seen(int(cid), channel, at, None if x is None else float(x), None if y is None else float(y),
-                        frozenset(cats), ph, case_id, bool(case_open), opened_at, community_id))
+    memory.cover(conn, earliest, latest)
+    recent = memory.recent
     ids = repo.next_complaint_ids(conn, len(work))
     xs, ys = to_metric([w.result.lon or 0.0 for w in work], [w.result.lat or 0.0 for w in work])
     new_cases: dict[int, _Work] = {}
@@ -212,8 +250,9 @@ def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: Inta
         else:
             w.seen.case_key = verdict.case_key
             w.seen.case_opened_at = None
-        recent.add(w.seen)
-    _open_cases(conn, work, new_cases, ctx, now=now)
+        memory.add(w.seen)
+    for placeholder, case_id in _open_cases(conn, work, new_cases, ctx, now=now).items():
+        memory.recent.case_sizes[case_id] += memory.recent.case_sizes.pop(placeholder, 0)
     repo.copy_complaints(conn, (_complaint_row(w) for w in work))
     repo.copy_contacts(conn, ((w.result.complaint_id, w.fields.name, w.fields.phone, w.seen.phone_hash if w.seen else None)
                               for w in work if w.fields.name or w.fields.phone))
@@ -240,7 +279,7 @@ def case_title(w: _Work) -> str:
 
 
 def _open_cases(conn: psycopg.Connection[Any], work: list[_Work], new_cases: dict[int, _Work],
-                ctx: IntakeContext, *, now: datetime) -> None:
+                ctx: IntakeContext, *, now: datetime) -> dict[int, int]:
     """Open one case per new event (dispatch assigns clocks and team) and give every complaint its case id."""
     teams = repo.teams_for_grids(conn, [w.placed.location.grid_id for w in new_cases.values()
                                         if w.placed.location and w.placed.location.grid_id])
@@ -250,6 +289,7 @@ def _open_cases(conn: psycopg.Connection[Any], work: list[_Work], new_cases: dic
     for w in work:
         assert w.seen is not None and w.seen.case_key is not None
         w.seen.case_key = w.result.case_id = case_ids.get(w.seen.case_key, w.seen.case_key)
+    return case_ids
 
 
 def _open_each(conn: psycopg.Connection[Any], new_cases: dict[int, _Work], teams: dict[int, int],
