@@ -1,0 +1,1 @@
+"""The hand-labelled evaluation set (kept apart from the lexicons)."""

@@ -1,0 +1,144 @@
+"""Duplicates, repeat complainants and bursts: pure rules over recent complaints.
+
+* duplicate: the same event reported twice — a shared category, within ``duplicate_hours``, and
+  the same phone (any channel) or, through another channel (12369 vs 12345), the same place
+  (within ``duplicate_place_m``) when that first report is still alone in its case. The duplicate
+  joins the first report's case.
+* burst: complaints sharing a category within ``burst_radius_m`` and ``burst_hours`` of a complaint
+  whose case is still open join that case: many complaints, one case.
+* repeat: the same phone, or the same place (``repeat_place_m``) and category, seen before within
+  ``repeat_days`` but not part of the same case: flagged ``repeat_of`` for the intake seat.
+
+Distances are metres in EPSG:4548 (``envpetition.geo_crs.METRIC_CRS``); candidates are bucketed
+in a square grid of ``burst_radius_m`` cells so every check looks at nine cells only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class DedupeRules:
+    duplicate_hours: float = 6.0
+    duplicate_place_m: float = 300.0
+    burst_hours: float = 3.0
+    burst_radius_m: float = 500.0
+    burst_max_span_hours: float = 24.0
+    repeat_days: float = 30.0
+    repeat_place_m: float = 100.0
+
+
+@dataclass
+class Seen:
+    """A complaint already known (in the database or earlier in this batch)."""
+
+    key: int  # complaint id, or a negative placeholder for this batch
+    channel: str
+    received_at: datetime
+    x: float | None  # EPSG:4548 metres
+    y: float | None
+    categories: frozenset[str]
+    phone_hash: str | None
+    case_key: int | None  # case id, or a negative placeholder for a case opened in this batch
+    case_open: bool = True
+    case_opened_at: datetime | None = None
+    community_id: int | None = None
+
+
+@dataclass
+class Verdict:
+    duplicate_of: int | None = None
+    repeat_of: int | None = None
+    case_key: int | None = None  # join this case; None = open a new one
+    reason: str | None = None
+
+
+@dataclass
+class RecentComplaints:
+    """Index of recent complaints by place cell and phone hash."""
+
+    rules: DedupeRules
+    items: list[Seen] = field(default_factory=list)
+    cells: dict[tuple[int, int], list[Seen]] = field(default_factory=lambda: defaultdict(list))
+    phones: dict[str, list[Seen]] = field(default_factory=lambda: defaultdict(list))
+    no_place: dict[int, list[Seen]] = field(default_factory=lambda: defaultdict(list))
+    case_sizes: Counter[int] = field(default_factory=Counter)
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        size = max(self.rules.burst_radius_m, self.rules.duplicate_place_m, self.rules.repeat_place_m)
+        return int(math.floor(x / size)), int(math.floor(y / size))
+
+    def add(self, seen: Seen) -> None:
+        self.items.append(seen)
+        if seen.case_key is not None:
+            self.case_sizes[seen.case_key] += 1
+        if seen.x is not None and seen.y is not None:
+            self.cells[self._cell(seen.x, seen.y)].append(seen)
+        elif seen.community_id is not None:
+            self.no_place[seen.community_id].append(seen)
+        if seen.phone_hash:
+            self.phones[seen.phone_hash].append(seen)
+
+    def near(self, x: float | None, y: float | None, community_id: int | None) -> list[tuple[Seen, float]]:
+        """Known complaints near a place with their distance (same community counts as 0 m without coordinates)."""
+        if x is None or y is None:
+            return [(s, 0.0) for s in self.no_place.get(community_id or -1, [])] if community_id else []
+        cx, cy = self._cell(x, y)
+        out = []
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for s in self.cells.get((cx + dx, cy + dy), ()):
+                    if s.x is not None and s.y is not None:
+                        out.append((s, math.hypot(s.x - x, s.y - y)))
+        if community_id is not None:
+            out.extend((s, 0.0) for s in self.no_place.get(community_id, []))
+        return out
+
+
+def judge(new: Seen, recent: RecentComplaints) -> Verdict:
+    """Decide duplicate / burst / repeat for ``new`` against what is already known."""
+    rules = recent.rules
+    verdict = Verdict()
+    dup_window = timedelta(hours=rules.duplicate_hours)
+    burst_window = timedelta(hours=rules.burst_hours)
+    repeat_window = timedelta(days=rules.repeat_days)
+
+    def within(s: Seen, window: timedelta) -> bool:
+        return abs(new.received_at - s.received_at) <= window
+
+    by_phone = recent.phones.get(new.phone_hash, []) if new.phone_hash else []
+    nearby = recent.near(new.x, new.y, new.community_id)
+    shares = [(s, d) for s, d in nearby if s.categories & new.categories and s.key != new.key]
+
+    # 1. Duplicate: same event, reported again (same phone, or same place through another channel).
+    duplicates = [s for s in by_phone if s.categories & new.categories and within(s, dup_window)]
+    # By place only when the first report stands alone: in a burst, other callers are burst members.
+    duplicates += [s for s, d in shares if s.channel != new.channel and d <= rules.duplicate_place_m
+                   and within(s, dup_window) and recent.case_sizes[s.case_key or 0] <= 1]
+    duplicates = [s for s in duplicates if s.case_open]
+    if duplicates:
+        first = min(duplicates, key=lambda s: (s.received_at, s.key))
+        how = "same phone" if first in by_phone else f"same place via {first.channel}"
+        return Verdict(duplicate_of=first.key, case_key=first.case_key, reason=f"same event as complaint {first.key} ({how})")
+
+    # 2. Burst: one category around one place in a short window -> the same (open) case.
+    burst = [s for s, d in shares if d <= rules.burst_radius_m and within(s, burst_window) and s.case_open
+             and s.case_key is not None
+             and (s.case_opened_at is None or new.received_at - s.case_opened_at <= timedelta(hours=rules.burst_max_span_hours))]
+    if burst:
+        verdict.case_key = min(burst, key=lambda s: abs((new.received_at - s.received_at).total_seconds())).case_key
+
+    # 3. Repeat: same person, or same place and category, within N days, not this case.
+    repeats = [s for s in by_phone if within(s, repeat_window) and s.received_at <= new.received_at]
+    repeats += [s for s, d in shares if d <= rules.repeat_place_m and within(s, repeat_window)
+                and s.received_at <= new.received_at]
+    repeats = [s for s in repeats if verdict.case_key is None or s.case_key != verdict.case_key]
+    if repeats:
+        latest = max(repeats, key=lambda s: (s.received_at, s.key))
+        verdict.repeat_of = latest.key
+        verdict.reason = f"repeat of complaint {latest.key}"
+    return verdict

@@ -1,0 +1,126 @@
+"""Single complaints from the API and the Open311 endpoint; reading complaints back, masked.
+
+Service functions: each owns its transaction. The intake context (areas, trees, lexicons) is
+cached per process and rebuilt when the areas change.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from envpetition.errors import InvalidInput, NotFound
+from ingest import repository as repo
+from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
+from ingest.privacy import mask_name, mask_phone
+from ingest.quarantine_view import RESOLVE
+from ingest.readers import OPEN311_COLUMNS
+from ingest.service import Entry, IntakeContext, RowResult, ingest_batch
+
+AREAS_VERSION = "select current_database(), count(*), coalesce(max(id), 0), max(valid_from), max(valid_to) from areas"
+CONTACT = "select name, phone from complainant_contacts where complaint_id = %s"
+QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null"
+COMPLAINT_ID_BY_TOKEN = "select id from complaints where receipt_token = %s"
+NEXT_DUE = "select min(due_at) from clocks where case_id = %s and met_at is null"
+
+_cache: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def cached_context(conn: psycopg.Connection[Any]) -> IntakeContext:
+    """The intake context for the current areas (rebuilt after an areas import)."""
+    version = (conn.info.host, conn.info.port, *(conn.execute(AREAS_VERSION).fetchone() or ()))
+    with _lock:
+        if _cache.get("version") != version or "ctx" not in _cache:
+            _cache["ctx"] = IntakeContext.load(conn)
+            _cache["version"] = version
+        return _cache["ctx"]  # type: ignore[no-any-return]
+
+
+def submit_complaint(conn: psycopg.Connection[Any], payload: dict[str, Any], *, channel: str, now: datetime,
+                     actor: str, role: str | None) -> RowResult:
+    """Take one complaint (fields named as in HEADER_ALIASES' canonical names). Quarantines bad ones."""
+    data = {k: v for k, v in payload.items() if v is not None}
+    data.setdefault("external_id", f"{channel}-{uuid.uuid4().hex[:12]}")
+    data.setdefault("received_at", now.isoformat())
+    columns = {name: [name] for name in HEADER_ALIASES if name in data}
+    return _ingest_one(conn, data, columns, channel=channel, now=now, actor=actor, role=role)
+
+
+def _ingest_one(conn: psycopg.Connection[Any], data: dict[str, Any], columns: dict[str, list[str]], *, channel: str,
+                now: datetime, actor: str, role: str | None, source: str | None = None) -> RowResult:
+    ctx = cached_context(conn)
+    ctx = IntakeContext(ctx.places, ctx.classifier, ctx.rules, actor=actor, role=role)
+    try:
+        fields = fields_from_row(data, columns, channel=channel, now=now)
+        entry = Entry(None, data, fields, channel=channel, external_id=fields.external_id)
+    except BadRow as exc:
+        entry = Entry(None, data, None, str(exc), channel=channel, external_id=str(data.get("external_id") or ""))
+    with conn.transaction():
+        (result,) = ingest_batch(conn, [entry], ctx, source=source or f"{channel}:api", now=now)
+    return result
+
+
+def open311_payload(form: dict[str, Any]) -> dict[str, Any]:
+    """Open311 POST parameters to our canonical fields."""
+    name = " ".join(filter(None, [form.get("last_name"), form.get("first_name")])) or None
+    return {"text": form.get("description"), "lat": form.get("lat"), "lon": form.get("long"),
+            "address": form.get("address_string"), "name": name, "phone": form.get("phone"),
+            "crs": form.get("crs"), "received_at": form.get("requested_datetime")}
+
+
+def complaint_view(conn: psycopg.Connection[Any], complaint_id: int, *, unmasked: bool) -> dict[str, Any]:
+    """One complaint with its case; the complainant's identity masked unless ``unmasked``."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(repo.COMPLAINT_BY_ID + " where c.id = %s", (complaint_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"投诉 {complaint_id} 不存在 / complaint {complaint_id} not found")
+    row.pop("receipt_token")
+    contact = conn.execute(CONTACT, (complaint_id,)).fetchone()
+    name, phone = contact if contact else (None, None)
+    row["complainant"] = ({"name": name, "phone": phone} if unmasked
+                          else {"name": mask_name(name), "phone": mask_phone(phone)})
+    row["expected_datetime"] = next_due(conn, row["case_id"])
+    return row
+
+
+def receipt(conn: psycopg.Connection[Any], token: str) -> dict[str, Any]:
+    """The complainant's own receipt: their complaint, their details unmasked, the case's progress."""
+    found = conn.execute(COMPLAINT_ID_BY_TOKEN, (token,)).fetchone()
+    if found is None:
+        raise NotFound("回执不存在 / receipt not found")
+    view = complaint_view(conn, int(found[0]), unmasked=True)
+    return {k: view[k] for k in ("id", "channel", "external_id", "received_at", "text", "categories", "case_id",
+                                 "case_state", "case_closed_at", "expected_datetime", "complainant")}
+
+
+def next_due(conn: psycopg.Connection[Any], case_id: int | None) -> datetime | None:
+    """The next open deadline of the case (dispatch's clocks), if any."""
+    if case_id is None:
+        return None
+    row = conn.execute(NEXT_DUE, (case_id,)).fetchone()
+    return row[0] if row else None
+
+
+def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float, crs: str | None,
+                        now: datetime, actor: str, role: str | None) -> RowResult:
+    """A person placed a 'needs location' row (or fixed its coordinates): import it, close the row."""
+    row = conn.execute(QUARANTINED, (quarantine_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"隔离记录 {quarantine_id} 不存在或已处理 / quarantine row {quarantine_id} not found or resolved")
+    qid, source, _, raw, _, kind, channel = row
+    if kind not in ("needs_location", "bad_row") or not isinstance(raw, dict):
+        raise InvalidInput("只有单条记录可以补录位置 / only single rows can be placed")
+    columns = dict(OPEN311_COLUMNS) if "service_request_id" in raw else map_headers(list(raw))
+    data = {**raw, "_lon": lon, "_lat": lat, "_crs": crs or "wgs84"}
+    columns = {**columns, "lon": ["_lon"], "lat": ["_lat"], "crs": ["_crs"]}
+    result = _ingest_one(conn, data, columns, channel=channel or "api", now=now, actor=actor, role=role,
+                         source=f"{source}:resolved")
+    if result.status != "quarantined":
+        conn.execute(RESOLVE, (now, actor, result.complaint_id, qid))
+    return result

@@ -1,0 +1,49 @@
+"""The quarantine as a person sees it: open rows, identity masked unless the viewer is intake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from ingest.fields import ALIAS_LOOKUP, header_key
+from ingest.privacy import mask_name, mask_phone
+
+OPEN_ROWS = """
+select id, kind, source, row_no, channel, external_id, reason, raw, created_at from quarantine
+where resolved_at is null and (%(kind)s::text is null or kind = %(kind)s)
+order by created_at desc, id desc limit %(limit)s
+"""
+RESOLVE = """
+update quarantine set resolved_at = %s, resolved_by = %s, complaint_id = %s
+where id = %s and resolved_at is null returning id
+"""
+IDENTITY_KEYS = {"first_name", "last_name", "email"}
+
+
+def mask_raw(raw: Any) -> Any:
+    """The raw row with name and phone cells masked (any header the importers know for them)."""
+    if not isinstance(raw, dict):
+        return raw
+    out = {}
+    for key, value in raw.items():
+        field = ALIAS_LOOKUP.get(header_key(key))
+        if field == "phone" and value is not None:
+            out[key] = mask_phone(str(value))
+        elif (field == "name" or key in IDENTITY_KEYS) and value is not None:
+            out[key] = mask_name(str(value))
+        else:
+            out[key] = value
+    return out
+
+
+def open_quarantine(conn: psycopg.Connection[Any], *, kind: str | None = None, limit: int = 100,
+                    unmasked: bool = False) -> list[dict[str, Any]]:
+    """Open quarantine rows, newest first; identity masked unless ``unmasked`` (intake role)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(OPEN_ROWS, {"kind": kind, "limit": limit}).fetchall()
+    if not unmasked:
+        for row in rows:
+            row["raw"] = mask_raw(row["raw"])
+    return rows

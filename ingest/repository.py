@@ -1,0 +1,123 @@
+"""SQL of the ingest package. Functions take a connection first and never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+COMPLAINT_COLUMNS = (
+    "id", "channel", "external_id", "received_at", "text", "address", "reported_party", "raw_lon", "raw_lat",
+    "source_crs", "lon", "lat", "community_id", "enterprise_id", "grid_id", "district_id", "nearby_enterprises",
+    "categories", "urgent", "near_boundary", "duplicate_of", "repeat_of", "receipt_token", "location_source",
+    "priority", "signals", "method", "warnings", "case_id",
+)
+COPY_COMPLAINTS = f"copy complaints ({', '.join(COMPLAINT_COLUMNS)}) from stdin"
+COPY_CONTACTS = "copy complainant_contacts (complaint_id, name, phone, phone_hash) from stdin"
+NEXT_IDS = "select nextval('complaints_id_seq') from generate_series(1, %s)"
+EXISTING = """
+select external_id, id, case_id from complaints where channel = %s and external_id = any(%s)
+"""
+RECENT = """
+select c.id, c.channel, c.received_at, c.lon, c.lat, c.categories, k.phone_hash, c.case_id,
+       (s.closed_at is null) as case_open, s.opened_at, c.community_id
+from complaints c
+left join complainant_contacts k on k.complaint_id = c.id
+left join cases s on s.id = c.case_id
+where c.received_at between %s and %s
+"""
+INSERT_QUARANTINE = """
+insert into quarantine (source, row_no, raw, reason, kind, channel, external_id, fingerprint)
+values (%s, %s, %s, %s, %s, %s, %s, %s)
+on conflict (fingerprint) where resolved_at is null do nothing
+returning id
+"""
+FIND_QUARANTINE = "select id from quarantine where fingerprint = %s and resolved_at is null"
+TEAM_FOR_GRID = "select grid_id, id from teams where grid_id = any(%s) and active"
+COMPLAINT_BY_ID = """
+select c.id, c.channel, c.external_id, c.received_at, c.text, c.address, c.lon, c.lat, c.categories,
+       c.priority, c.urgent, c.case_id, c.community_id, com.name as community, ent.name as enterprise,
+       c.duplicate_of, c.repeat_of, c.near_boundary, s.state as case_state, s.closed_at as case_closed_at,
+       c.receipt_token
+from complaints c
+left join areas com on com.id = c.community_id
+left join areas ent on ent.id = c.enterprise_id
+left join cases s on s.id = c.case_id
+"""
+
+
+def json_safe(value: Any) -> Any:
+    """Make a raw row storable as JSON (NaN -> null, dates and numpy values -> text/numbers)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if hasattr(value, "item") and not hasattr(value, "isoformat"):
+        return json_safe(value.item())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def fingerprint(source: str, raw: Any) -> str:
+    return hashlib.sha1(f"{source}|{json.dumps(raw, sort_keys=True, ensure_ascii=False)}".encode()).hexdigest()
+
+
+def quarantine(conn: psycopg.Connection[Any], *, source: str, row_no: int | None, raw: Any, reason: str, kind: str,
+               channel: str | None = None, external_id: str | None = None) -> int:
+    """Keep a row we could not take; the same open row is kept once. Return its quarantine id."""
+    safe = json_safe(raw)
+    key = fingerprint(source, safe)
+    row = conn.execute(INSERT_QUARANTINE, (source, row_no, Jsonb(safe), reason, kind, channel, external_id, key)).fetchone()
+    if row is None:
+        row = conn.execute(FIND_QUARANTINE, (key,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def existing_ids(conn: psycopg.Connection[Any], channel: str, external_ids: Sequence[str]) -> dict[str, tuple[int, int | None]]:
+    """external_id -> (complaint id, case id) for those already imported through ``channel``."""
+    if not external_ids:
+        return {}
+    rows = conn.execute(EXISTING, (channel, list(external_ids))).fetchall()
+    return {ext: (int(cid), case_id) for ext, cid, case_id in rows}
+
+
+def recent_complaints(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> list[tuple[Any, ...]]:
+    return conn.execute(RECENT, (start, end)).fetchall()
+
+
+def next_complaint_ids(conn: psycopg.Connection[Any], count: int) -> list[int]:
+    if count == 0:
+        return []
+    return [int(r[0]) for r in conn.execute(NEXT_IDS, (count,)).fetchall()]
+
+
+def copy_complaints(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert complaint rows (values in COMPLAINT_COLUMNS order) with COPY."""
+    with conn.cursor() as cur, cur.copy(COPY_COMPLAINTS) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def copy_contacts(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) -> None:
+    with conn.cursor() as cur, cur.copy(COPY_CONTACTS) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def teams_for_grids(conn: psycopg.Connection[Any], grid_ids: Iterable[int]) -> dict[int, int]:
+    ids = sorted(set(grid_ids))
+    if not ids:
+        return {}
+    return {int(g): int(t) for g, t in conn.execute(TEAM_FOR_GRID, (ids,)).fetchall()}
