@@ -131,6 +131,7 @@ class IngestWorker:
         client.on_connect = self._on_connect
         client.on_message = self._on_message
         client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
         return client
 
     def _connect(self, client: mqtt.Client, v5: bool) -> None:
@@ -158,6 +159,9 @@ class IngestWorker:
         log.info("connected to %s as %s (%s), subscribed %s", self.mqtt_url, self.config.client_id,
                  self.stats.protocol, self.config.subscription)
 
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        self._tcp_failed = True
+
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         self._connected.clear()
         if not self._stopping.is_set():
@@ -175,14 +179,18 @@ class IngestWorker:
         for v5 in ([True, False] if choice == "auto" else [choice == "5"]):
             self._connack_seen = threading.Event()
             self._last_connack: Any = None
+            self._tcp_failed = False
             self.stats.protocol = "5" if v5 else "3.1.1"
             client = self._make_client(v5)
             self._client = client
             self._connect(client, v5)
-            if not self._connack_seen.wait(10):
+            seen = self._connack_seen.wait(5)
+            if not seen and self._tcp_failed:
                 return  # broker not reachable yet: paho keeps trying on its own
             reason = self._last_connack
-            if v5 and choice == "auto" and reason is not None and reason.is_failure and "protocol" in str(reason).lower():
+            # A 3.1.1-only broker answers "unsupported protocol version" or (amqtt) just hangs up.
+            refused = not seen or (reason is not None and reason.is_failure and "protocol" in str(reason).lower())
+            if v5 and choice == "auto" and refused:
                 client.loop_stop()
                 client.disconnect()
                 log.info("broker does not speak MQTT 5; using 3.1.1")
