@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 import time
 from collections.abc import Iterable
 from types import TracebackType
@@ -15,7 +16,7 @@ from envpetition.mqtt import new_client
 class Publisher:
     """Publish QoS 1 messages with at most ``max_inflight`` unacknowledged; ``flush`` waits for all."""
 
-    def __init__(self, mqtt_url: str, *, client_id: str = "", max_inflight: int = 1000) -> None:
+    def __init__(self, mqtt_url: str, *, client_id: str = "", max_inflight: int = 30) -> None:
         self.client, address = new_client(mqtt_url, client_id)
         self.client.max_inflight_messages_set(max_inflight)
         self.client.max_queued_messages_set(0)
@@ -25,15 +26,21 @@ class Publisher:
         self.client.loop_start()
         if not connected.wait(15):
             raise ConnectionError(f"no CONNACK from {mqtt_url} within 15 s")
-        self._pending: list[mqtt.MQTTMessageInfo] = []
+        self.window = max_inflight
+        self._pending: deque[mqtt.MQTTMessageInfo] = deque()
         self.published = 0
 
     def publish(self, topic: str, payload: bytes | str) -> mqtt.MQTTMessageInfo:
+        # Keep our own window of unacknowledged messages: paho's own queue beyond max_inflight is
+        # rescanned on every PUBACK, which makes a long backlog quadratic.
+        while len(self._pending) >= self.window:
+            oldest = self._pending.popleft()
+            oldest.wait_for_publish(120)
+            if not oldest.is_published():
+                raise TimeoutError(f"broker did not acknowledge message {oldest.mid} within 120 s")
         info = self.client.publish(topic, payload, qos=1)
         self._pending.append(info)
         self.published += 1
-        if len(self._pending) >= 20000:
-            self.flush()
         return info
 
     def publish_all(self, messages: Iterable[tuple[str, bytes | str]]) -> int:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -108,7 +110,10 @@ def test_worker_sigkilled_mid_stream_stores_every_reading_once(
 @needs_mosquitto
 @pytest.mark.slow
 def test_database_down_30_seconds_loses_nothing(private_broker: PrivateMosquitto, tmp_path: Path, topic_prefix: str) -> None:
-    pg = PrivatePostgres(tmp_path / "pg")
+    # Not under pytest's tmp dir: that is 0700, and the embedded server runs as its own user.
+    folder = Path(tempfile.mkdtemp(prefix="envp-pg-"))
+    folder.chmod(0o755)
+    pg = PrivatePostgres(folder / "pg")
     try:
         ensure_database(pg.admin_url, "ingest")
         url = with_database(pg.admin_url, "ingest")
@@ -133,6 +138,7 @@ def test_database_down_30_seconds_loses_nothing(private_broker: PrivateMosquitto
         assert_exactly_once(url, n)
     finally:
         pg.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @needs_mosquitto
