@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
 import time
+from collections import deque
 from collections.abc import Iterable
 from types import TracebackType
 
