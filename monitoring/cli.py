@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 import threading
+from typing import BinaryIO
 
 import click
 
@@ -20,7 +21,7 @@ def hj212_group() -> None:
 @hj212_group.command("parse")
 @click.argument("source", default="-", type=click.File("rb"))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input line.")
-def hj212_parse(source: click.utils.LazyFile, as_json: bool) -> None:
+def hj212_parse(source: BinaryIO, as_json: bool) -> None:
     """Parse packets from SOURCE (a file or - for stdin), one packet per line."""
     from monitoring.hj212 import parse_packet
 

@@ -104,7 +104,7 @@ def detect_and_record(conn: psycopg.Connection[Any], *, start: datetime, end: da
     cases: set[int] = set()
     with conn.transaction():
         for sensor in sensors:
-            role = (sensor["attributes"] or {}).get("role")
+            role = str((sensor["attributes"] or {}).get("role") or "")
             community_id, distance = (None, None)
             if sensor["lon"] is not None:
                 community_id, distance = nearest_community(conn, sensor["lon"], sensor["lat"])

@@ -16,6 +16,7 @@ which would cap a batch at 20). Brokers that only speak 3.1.1 (the embedded amqt
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -111,6 +112,9 @@ class IngestWorker:
         self._mns: dict[str, str] = {}
         self._mns_loaded = 0.0
         self._rollups = True
+        self._last_connack: Any = None
+        self._connack_seen = threading.Event()
+        self._tcp_failed = False
 
     # ---- MQTT side -------------------------------------------------------------------------
     def _make_client(self, v5: bool) -> mqtt.Client:
@@ -172,13 +176,13 @@ class IngestWorker:
             return  # not acknowledged: the broker redelivers it to the next session
         self.stats.received += 1
         # Blocks when the queue is full: paho stops reading, TCP pushes back to the broker.
-        self._queue.put(Incoming(msg.mid, msg.qos, msg.topic, msg.payload, time.time()))
+        self._queue.put(Incoming(msg.mid, msg.qos, msg.topic, bytes(msg.payload), time.time()))
 
     def _start_mqtt(self) -> None:
         choice = self.config.protocol
         for v5 in ([True, False] if choice == "auto" else [choice == "5"]):
             self._connack_seen = threading.Event()
-            self._last_connack: Any = None
+            self._last_connack = None
             self._tcp_failed = False
             self.stats.protocol = "5" if v5 else "3.1.1"
             client = self._make_client(v5)
@@ -211,10 +215,8 @@ class IngestWorker:
 
     def _drop_db(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # the connection is already broken
                 self._conn.close()
-            except Exception:  # noqa: BLE001 - the connection is already broken
-                pass
         self._conn = None
 
     def _take_batch(self) -> list[Incoming]:

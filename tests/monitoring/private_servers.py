@@ -5,6 +5,7 @@ Never the shared ones: each instance lives in the test's tmp dir on its own port
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import re
 import shutil
@@ -91,7 +92,5 @@ class PrivatePostgres:
         self._pg_ctl(["-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.server.log), "start"])
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # already stopped
             self.stop()
-        except Exception:  # noqa: BLE001 - already stopped
-            pass
