@@ -193,7 +193,7 @@ def bench_ours(url: str, mqtt_url: str, prefix: str, kind: str, tag: str, n: int
     elapsed = last_commit - min(times)
     expected_rows = n * ROWS_PER_MESSAGE[kind]
     stored = count(url, "select count(*) from readings where sensor_id like %s", (f"{tag}%",))
-    counted = count(url, "select sum(n) from readings_1m where sensor_id like %s", (f"{tag}%",))
+    counted = count(url, "select sum(n) from readings_1h where sensor_id like %s", (f"{tag}%",))
     return {
         "scenario": kind + (f"@{int(rate)}/s" if rate else ""),
         "messages": n,

@@ -96,21 +96,44 @@ def monitor_replay(settings: Settings, folder: str, speed: float, limit: int | N
 
 
 @monitor_group.command("exceedances")
-@click.option("--hours", default=48, show_default=True, help="Evaluate this many hours back from now.")
+@click.option("--hours", default=48, show_default=True, help="Evaluate this many hours back from --until.")
+@click.option("--until", "until", default=None, help="End of the window (ISO 8601; default now).")
 @click.option("--open-cases/--no-open-cases", default=True, show_default=True)
 @click.pass_obj
-def monitor_exceedances(settings: Settings, hours: int, open_cases: bool) -> None:
-    """Find exceedances in the recent window, store events, open proactive cases near communities."""
-    from datetime import timedelta
+def monitor_exceedances(settings: Settings, hours: int, until: str | None, open_cases: bool) -> None:
+    """Find exceedances in the window, store events, open proactive cases near communities."""
+    from datetime import datetime, timedelta
 
-    from envpetition.runtime import local_now, ready_connection
+    from envpetition.runtime import LOCAL_TZ, local_now, ready_connection
     from monitoring.exceedance_service import detect_and_record
 
     now = local_now()
+    end = datetime.fromisoformat(until) if until else now
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=LOCAL_TZ)
     with ready_connection(settings) as conn:
-        result = detect_and_record(conn, start=now - timedelta(hours=hours), end=now, now=now, open_cases=open_cases)
+        result = detect_and_record(conn, start=end - timedelta(hours=hours), end=end, now=now, open_cases=open_cases)
+        result["events"] = len(result["events"])
     json.dump(result, sys.stdout, ensure_ascii=False, default=str)
     click.echo()
+
+
+@monitor_group.command("peaks")
+@click.option("--hours", default=24, show_default=True, help="Look this many hours back from now.")
+@click.pass_obj
+def monitor_peaks(settings: Settings, hours: int) -> None:
+    """Find walk-navigation peaks and attach them to the nearest enterprise and community."""
+    from datetime import timedelta
+
+    from envpetition.runtime import local_now, ready_connection
+    from monitoring.walknav import find_and_store_peaks
+
+    now = local_now()
+    with ready_connection(settings) as conn:
+        peaks = find_and_store_peaks(conn, start=now - timedelta(hours=hours), end=now, now=now)
+    for peak in peaks:
+        click.echo(json.dumps(peak, ensure_ascii=False, default=str))
+    click.echo(f"{len(peaks)} peaks", err=True)
 
 
 COMMANDS: list[click.Command] = [hj212_group, monitor_group]

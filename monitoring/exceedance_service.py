@@ -26,8 +26,10 @@ ACTOR = "monitoring"
 
 SELECT_FIXED_SENSORS = "select * from sensors where kind = 'fixed' and area_class is not null"
 SELECT_MINUTES = """
-select bucket, total / n from readings_1m
-where sensor_id = %s and pollutant = %s and bucket >= %s and bucket < %s and n > 0 order by bucket
+select date_bin('1 minute', ts, timestamptz '2000-01-01 00:00:00+08'), avg(value) from readings
+where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s and value is not null
+  and (flag is null or flag in ('N', 'S', 'T'))
+group by 1 order by 1
 """
 SELECT_RAW_VALID = """
 select ts, value from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s

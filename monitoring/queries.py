@@ -13,8 +13,12 @@ from envpetition.errors import InvalidInput
 SERIES_SQL = {
     "raw": """select ts, value, flag from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
               order by ts limit %s""",
-    "1m": """select bucket as ts, total / n as value, n, min, max from readings_1m
-             where sensor_id = %s and pollutant = %s and bucket >= %s and bucket < %s and n > 0 order by bucket limit %s""",
+    # Computed from readings through the primary key: the same SQL with or without TimescaleDB.
+    "1m": """select date_bin('1 minute', ts, timestamptz '2000-01-01 00:00:00+08') as ts, avg(value) as value,
+                    count(value) as n, min(value) as min, max(value) as max
+             from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
+               and value is not null and (flag is null or flag in ('N', 'S', 'T'))
+             group by 1 order by 1 limit %s""",
     "1h": """select bucket as ts, total / n as value, n, min, max from readings_1h
              where sensor_id = %s and pollutant = %s and bucket >= %s and bucket < %s and n > 0 order by bucket limit %s""",
 }

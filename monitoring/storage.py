@@ -1,8 +1,9 @@
 """Reading storage: staged binary COPY, ``ON CONFLICT DO NOTHING``, rollups, dead letters.
 
 Repository functions take a connection first and never commit. With TimescaleDB the rollups
-``readings_1m``/``readings_1h`` are continuous aggregates; without it they are tables updated here
-from exactly the rows that were new (``RETURNING`` of the insert), so redelivery never counts twice.
+``readings_1m``/``readings_1h`` are continuous aggregates; without it ``readings_1h`` is a table
+updated here from exactly the rows that were new (``RETURNING`` of the insert), so redelivery
+never counts twice, and ``readings_1m`` is a view.
 """
 
 from __future__ import annotations
@@ -45,8 +46,6 @@ _ROLLUP_UPSERT = """
 )"""
 INSERT_AND_ROLL_UP = (
     "with ins as (" + INSERT_FROM_STAGING + " returning ts, sensor_id, pollutant, value, flag), "
-    + _ROLLUP_UPSERT.format(name="m", table="readings_1m", width="1 minute", origin=BUCKET_ORIGIN, valid=VALID_FLAGS_SQL)
-    + ", "
     + _ROLLUP_UPSERT.format(name="h", table="readings_1h", width="1 hour", origin=BUCKET_ORIGIN, valid=VALID_FLAGS_SQL)
     + " select count(*) from ins"
 )

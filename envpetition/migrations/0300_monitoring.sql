@@ -10,8 +10,10 @@ create index dead_letters_received on dead_letters (received_at);
 
 -- Rollups of valid readings (flag null, N, S or T): n, total, min, max per bucket.
 -- TimescaleDB: continuous aggregates with the same names and columns, plus compression and
--- retention. Plain PostgreSQL: tables the ingest worker keeps up to date in the same transaction
--- as the readings. Queries read readings_1m / readings_1h the same way on both.
+-- retention. Plain PostgreSQL: readings_1h is a table the ingest worker keeps up to date in the
+-- same transaction as the readings; readings_1m is a view (one series over a day is at most 1,440
+-- buckets read through the primary key, and a 1-minute table would be as large as readings
+-- itself for minute data). Queries read readings_1m / readings_1h the same way on both.
 do $$
 begin
     if exists (select 1 from pg_extension where extname = 'timescaledb') then
@@ -35,13 +37,17 @@ begin
         perform add_compression_policy('readings', interval '7 days');
         perform add_retention_policy('readings', interval '400 days');
     else
-        create table readings_1m (
+        create table readings_1h (
             bucket timestamptz not null, sensor_id text not null, pollutant text not null,
             n bigint not null, total double precision not null,
             min double precision not null, max double precision not null,
             primary key (sensor_id, pollutant, bucket)
         );
-        create table readings_1h (like readings_1m including all);
+        create view readings_1m as
+            select date_bin('1 minute', ts, timestamptz '2000-01-01 00:00:00+08') as bucket, sensor_id, pollutant,
+                   count(value) as n, coalesce(sum(value), 0) as total, min(value) as min, max(value) as max
+            from readings where flag is null or flag in ('N', 'S', 'T')
+            group by 1, 2, 3;
     end if;
 end
 $$;
