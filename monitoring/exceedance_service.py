@@ -18,7 +18,7 @@ from shapely.ops import transform
 
 from dispatch.cases import NewCase, open_case, record_event
 from envpetition.areas import current_areas
-from monitoring.exceedances import events_over, hourly_laeq, hourly_means, windows_for
+from monitoring.exceedances import MERGE_GAP, events_over, hourly_laeq, hourly_means, windows_for
 from monitoring.limits import NOISE_CODE, Limit, applicable, load_limits, unit_factor
 
 NEAR_COMMUNITY_M = 1000.0
@@ -120,7 +120,9 @@ def detect_and_record(conn: psycopg.Connection[Any], *, start: datetime, end: da
                     factor = unit_factor(sensor_unit, limit.unit)
                     scaled_minutes = [(t, v * factor) for t, v in minutes]
                     scaled_hourly = {h: v * factor for h, v in hourly.items()}
-                    for event in events_over(windows_for(limit, scaled_minutes, scaled_hourly), limit.value):
+                    windows = windows_for(limit, scaled_minutes, scaled_hourly)
+                    gap = MERGE_GAP.get(limit.averaging, timedelta(0))
+                    for event in events_over(windows, limit.value, gap):
                         record = {
                             "sensor_id": sensor["id"], "pollutant": code, "averaging": limit.averaging,
                             "standard": limit.standard, "zone_class": limit.zone_class, "limit_value": limit.value,

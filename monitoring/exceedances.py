@@ -92,14 +92,18 @@ def windows_for(limit: Limit, minutes: Sequence[tuple[datetime, float]], hourly:
     return out
 
 
-def events_over(windows: Sequence[Window], limit_value: float) -> list[Event]:
-    """Runs of consecutive windows above ``limit_value`` as events with start, end and peak."""
+# One-time (1-minute) exceedances separated by a short dip are one episode, not twenty.
+MERGE_GAP = {"1min": timedelta(minutes=10)}
+
+
+def events_over(windows: Sequence[Window], limit_value: float, merge_gap: timedelta = timedelta(0)) -> list[Event]:
+    """Runs of windows above ``limit_value`` (gaps up to ``merge_gap`` bridged) as events with peak."""
     events: list[Event] = []
     for w in sorted(windows, key=lambda w: w.start):
         if w.value <= limit_value:
             continue
         last = events[-1] if events else None
-        if last is not None and w.start <= last.end:
+        if last is not None and w.start <= last.end + merge_gap:
             last.end = max(last.end, w.end)
             last.windows += 1
             if w.value > last.peak_value:

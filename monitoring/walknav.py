@@ -2,8 +2,8 @@
 
 The background at each point is the ``percentile`` of the values within ``window`` (centred) of
 the same pollutant along the track; a point is a hotspot when it exceeds ``factor`` times the
-background and the background by ``min_excess``. Consecutive hotspot points form one peak, kept at
-its maximum. Each peak is attached to the nearest enterprise and community; distances are in
+background and the background by ``min_excess``. Hotspot points less than ``merge_gap`` apart form one peak
+(one crossing of a plume), kept at its maximum. Each peak is attached to the nearest enterprise and community; distances are in
 metres in UTM zone 50N (EPSG:32650, Tongling).
 """
 
@@ -55,7 +55,7 @@ class Peak:
 
 
 def find_peaks(track: pd.DataFrame, *, window: str = "300s", percentile: float = 0.10, factor: float = 2.0,
-               min_excess: float = 0.0) -> list[Peak]:
+               min_excess: float = 0.0, merge_gap: str = "60s") -> list[Peak]:
     """Peaks of one pollutant along a track (columns ts, value, lon, lat; ts tz-aware).
 
     Examples
@@ -71,9 +71,11 @@ def find_peaks(track: pd.DataFrame, *, window: str = "300s", percentile: float =
     frame = track.sort_values("ts").set_index("ts")
     background = frame["value"].rolling(window, center=True, min_periods=1).quantile(percentile)
     hot = (frame["value"] > background * factor) & (frame["value"] - background > min_excess)
-    run_id = (hot != hot.shift()).cumsum()
+    hot_times = frame.index[hot.to_numpy()].to_series()
+    # Hotspot points less than ``merge_gap`` apart belong to one plume crossing.
+    run_id = (hot_times.diff() > pd.Timedelta(merge_gap)).cumsum()
     peaks = []
-    for _, group in frame[hot].groupby(run_id[hot]):
+    for _, group in frame[hot].groupby(run_id.to_numpy()):
         at = group["value"].idxmax()
         row = frame.loc[at]
         peaks.append(Peak(at.to_pydatetime(), float(row["value"]), float(background.loc[at]), float(row["lon"]),

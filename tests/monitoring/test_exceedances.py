@@ -113,3 +113,9 @@ def test_boundary_exceedance_opens_a_proactive_case_and_skips_calibration(conn: 
     again = detect_and_record(conn, start=D0, end=D0 + timedelta(hours=6), now=D0 + timedelta(hours=7))
     assert again["cases"] == result["cases"]
     assert conn.execute("select count(*) from cases").fetchone()[0] == 1
+
+
+def test_short_dips_are_bridged_for_one_minute_events() -> None:
+    ws = [Window(D0 + timedelta(minutes=i), D0 + timedelta(minutes=i + 1), v) for i, v in enumerate([5, 1, 1, 5] + [1] * 20 + [5])]
+    assert len(events_over(ws, 4, timedelta(minutes=10))) == 2
+    assert len(events_over(ws, 4)) == 3

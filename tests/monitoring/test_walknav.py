@@ -30,6 +30,7 @@ def track(values: list[float], lon0: float = 117.80) -> pd.DataFrame:
         ({100: 5.0}, [(100, 5.0)]),  # one point
         ({100: 3.0, 101: 8.0, 102: 4.0}, [(101, 8.0)]),  # one run, kept at its maximum
         ({100: 5.0, 400: 6.0}, [(100, 5.0), (400, 6.0)]),  # two separate peaks
+        ({100: 5.0, 130: 6.0}, [(130, 6.0)]),  # 30 s apart: one plume crossing
         ({100: 1.5}, []),  # below factor x background
     ],
 )
