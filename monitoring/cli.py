@@ -50,8 +50,11 @@ def monitor_group() -> None:
               help="Shared-subscription group ($share/GROUP/...); '' subscribes without sharing.")
 @click.option("--batch-max", default=5000, show_default=True)
 @click.option("--receive-maximum", default=5000, show_default=True, help="Unacknowledged messages in flight (MQTT 5).")
+@click.option("--analyse-every", type=float, default=60.0, show_default=True,
+              help="Seconds between exceedance / walk-navigation analyses (0: off).")
 @click.pass_obj
-def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max: int, receive_maximum: int) -> None:
+def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max: int, receive_maximum: int,
+                analyse_every: float) -> None:
     """Run the ingest worker until SIGTERM / Ctrl-C."""
     from envpetition.runtime import ready_services
     from monitoring.worker import IngestWorker
@@ -62,7 +65,7 @@ def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max:
     with ready_services(settings) as services:
         worker = IngestWorker(services.database_url, services.mqtt_url, topic_prefix=settings.topic_prefix,
                               client_id=client_id, share_group=share_group or None, batch_max=batch_max,
-                              receive_maximum=receive_maximum)
+                              receive_maximum=receive_maximum, analyse_every_s=analyse_every or None)
         worker.run_until(stop)
     click.echo(json.dumps(worker.stats.as_dict()), err=True)
 

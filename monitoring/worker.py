@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -61,6 +62,8 @@ class WorkerStats:
     database_errors: int = 0
     acked: int = 0
     connects: int = 0
+    analyses: int = 0
+    exceedances: int = 0
     protocol: str = ""
     last_error: str | None = None
 
@@ -79,6 +82,10 @@ class WorkerConfig:
     protocol: str = "auto"  # auto | 5 | 3.1.1
     retry_max_s: float = 5.0
     keepalive: int = 30
+    # Run exceedance detection and walk-navigation peaks this often (None: never), over the hours
+    # before the newest stored reading, so replayed history is analysed as it arrives too.
+    analyse_every_s: float | None = None
+    analysis_hours: float = 26.0
     on_commit: Callable[[list[Incoming], float], None] | None = field(default=None, repr=False)
 
     @property
@@ -106,6 +113,8 @@ class IngestWorker:
         self._queue: queue.Queue[Incoming] = queue.Queue(self.config.queue_max)
         self._stopping = threading.Event()
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        self._analyst = threading.Thread(target=self._analyse_loop, name="ingest-analysis", daemon=True)
+        self._newest: datetime | None = None
         self._client: mqtt.Client | None = None
         self._connected = threading.Event()
         self._conn: psycopg.Connection[Any] | None = None
@@ -261,6 +270,10 @@ class IngestWorker:
                 with conn.transaction():
                     new = storage.store_rows(conn, rows, maintain_rollups=self._rollups)
                     storage.store_dead_letters(conn, dead)
+                if new and rows:
+                    newest = max(row[0] for row in rows)
+                    if self._newest is None or newest > self._newest:
+                        self._newest = newest
                 self.stats.rows_new += new
                 self.stats.rows_duplicate += len(rows) - new
                 self.stats.dead_letters += len(dead)
@@ -295,9 +308,34 @@ class IngestWorker:
             if self.config.on_commit is not None:
                 self.config.on_commit(batch, committed)
 
+    def _analyse_loop(self) -> None:
+        from envpetition.runtime import local_now
+        from monitoring.exceedance_service import detect_and_record
+        from monitoring.walknav import find_and_store_peaks
+
+        assert self.config.analyse_every_s is not None
+        done: datetime | None = None
+        while not self._stopping.wait(self.config.analyse_every_s):
+            newest = self._newest
+            if newest is None or newest == done:
+                continue
+            start = newest - timedelta(hours=self.config.analysis_hours)
+            try:
+                with connect(self.database_url, autocommit=True) as conn:
+                    result = detect_and_record(conn, start=start, end=newest + timedelta(minutes=1), now=local_now())
+                    find_and_store_peaks(conn, start=newest - timedelta(hours=2), end=newest + timedelta(seconds=1),
+                                         now=local_now())
+                self.stats.analyses += 1
+                self.stats.exceedances = int(result["exceedances"])
+                done = newest
+            except Exception:  # noqa: BLE001 - analysis must never stop ingest
+                log.exception("exceedance analysis failed; retrying next round")
+
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self) -> IngestWorker:
         self._writer.start()
+        if self.config.analyse_every_s:
+            self._analyst.start()
         self._start_mqtt()
         return self
 

@@ -94,3 +94,18 @@ def test_messages_published_while_worker_is_away_are_delivered(start_worker: Any
 def test_parse_packet_roundtrip_of_built_packet() -> None:
     packet = parse_packet(build_packet("ST=22;CN=2011;PW=1;MN=M;CP=&&DataTime=20240501100000;a01001-Rtd=21.5&&"))
     assert packet.valid and packet.crc == "ok" and packet.values["a01001"]["value"] == 21.5
+
+
+def test_worker_analyses_as_readings_arrive(start_worker: Any, fresh_database_url: str, mqtt_url: str, topic_prefix: str) -> None:
+    with connect(fresh_database_url, autocommit=True) as c:
+        c.execute("insert into sensors (id, kind, name, mn, area_class, pollutants, units, attributes) values "
+                  "('B1', 'fixed', '厂界', 'TLEB340705CJ000009', '2', '{a21001}', '{mg/m3}', '{\"role\": \"boundary\"}')")
+    worker = start_worker(analyse_every_s=0.5)
+    assert worker.config.analyse_every_s == 0.5
+    readings = [{"ts": (T0 + timedelta(minutes=m)).isoformat(), "pollutant": "a21001", "value": 3.0 if m == 5 else 0.2}
+                for m in range(10)]
+    with Publisher(mqtt_url) as pub:
+        pub.publish(topic(topic_prefix, "B1"), json.dumps({"readings": readings}))
+    assert wait_for(lambda: count(fresh_database_url, "select count(*) from exceedances") == 1, 20)
+    assert count(fresh_database_url, "select count(*) from exceedances where peak_value = 3.0 and verified") == 1
+    assert worker.stats.analyses >= 1
