@@ -71,15 +71,19 @@ def find_peaks(track: pd.DataFrame, *, window: str = "300s", percentile: float =
     frame = track.sort_values("ts").set_index("ts")
     background = frame["value"].rolling(window, center=True, min_periods=1).quantile(percentile)
     hot = (frame["value"] > background * factor) & (frame["value"] - background > min_excess)
-    hot_times = frame.index[hot.to_numpy()].to_series()
+    positions = np.flatnonzero(hot.to_numpy())
+    if positions.size == 0:
+        return []
+    times = frame.index.to_numpy()
+    values, backgrounds = frame["value"].to_numpy(float), background.to_numpy(float)
+    lons, lats = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
     # Hotspot points less than ``merge_gap`` apart belong to one plume crossing.
-    run_id = (hot_times.diff() > pd.Timedelta(merge_gap)).cumsum()
+    breaks = np.flatnonzero(np.diff(times[positions]) > np.timedelta64(pd.Timedelta(merge_gap)))
     peaks = []
-    for _, group in frame[hot].groupby(run_id.to_numpy()):
-        at = group["value"].idxmax()
-        row = frame.loc[at]
-        peaks.append(Peak(at.to_pydatetime(), float(row["value"]), float(background.loc[at]), float(row["lon"]),
-                          float(row["lat"])))
+    for run in np.split(positions, breaks + 1):
+        i = int(run[np.argmax(values[run])])
+        peaks.append(Peak(pd.Timestamp(frame.index[i]).to_pydatetime(), float(values[i]), float(backgrounds[i]),
+                          float(lons[i]), float(lats[i])))
     return peaks
 
 
