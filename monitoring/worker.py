@@ -176,8 +176,9 @@ class IngestWorker:
         self._tcp_failed = True
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        was_connected = self._connected.is_set()
         self._connected.clear()
-        if not self._stopping.is_set():
+        if was_connected and not self._stopping.is_set():
             log.warning("broker connection lost (%s); paho reconnects", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
