@@ -19,6 +19,7 @@ import json
 import multiprocessing as mp
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -208,6 +209,69 @@ def bench_ours(url: str, mqtt_url: str, prefix: str, kind: str, tag: str, n: int
     }
 
 
+def bench_drain(url: str, mqtt_url: str, prefix: str, kind: str, tag: str, n: int) -> dict[str, Any]:
+    """Consumer capacity alone: messages queued in the worker's session while it is away, then drained."""
+    client_id = f"bench-drain-{uuid.uuid4().hex[:6]}"
+    worker = IngestWorker(url, mqtt_url, topic_prefix=prefix, client_id=client_id, share_group=None)
+    worker.start()
+    worker.wait_connected(15)
+    time.sleep(0.3)
+    worker.stop()
+    run_publishers(mqtt_url, kind, tag, prefix, n, None, PUBLISHER_PROCESSES)
+    worker = IngestWorker(url, mqtt_url, topic_prefix=prefix, client_id=client_id, share_group=None)
+    start = time.time()
+    worker.start()
+    deadline = time.monotonic() + 120
+    while worker.stats.messages_committed < n and time.monotonic() < deadline:
+        time.sleep(0.01)
+    elapsed = time.time() - start
+    worker.stop()
+    rows = n * ROWS_PER_MESSAGE[kind]
+    stored = count(url, "select count(*) from readings where sensor_id like %s", (f"{tag}%",))
+    return {"scenario": f"{kind} drain (worker alone)", "messages": n, "rows": rows, "msgs_per_s": round(n / elapsed),
+            "rows_per_s": round(rows / elapsed), "batches": worker.stats.batches, "lost": rows - stored,
+            "duplicated": max(0, count(url, "select sum(n) from readings_1h where sensor_id like %s", (f"{tag}%",)) - stored)}
+
+
+def bench_processes(url: str, mqtt_url: str, prefix: str, n: int, processes: int) -> dict[str, Any]:
+    """Throughput of ``monitor run --processes N`` (shared subscription), single-reading JSON."""
+    import subprocess
+
+    env = {**os.environ, "DATABASE_URL": url, "MQTT_URL": mqtt_url, "ENVPETITION_TOPIC_PREFIX": prefix,
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    parent = subprocess.Popen([sys.executable, "-m", "envpetition", "monitor", "run", "--processes", str(processes),
+                               "--client-id", f"bench-{uuid.uuid4().hex[:6]}", "--share-group", "bench",
+                               "--analyse-every", "0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # The shared subscription exists once one warm-up reading is stored.
+        with Publisher(mqtt_url) as pub:
+            for i in range(600):
+                pub.publish(f"{prefix}/sensors/WARM/readings",
+                            json.dumps({"ts": (T0 + timedelta(seconds=i)).isoformat(), "pollutant": "w", "value": 0}))
+                pub.flush()
+                if count(url, "select count(*) from readings where sensor_id = 'WARM'"):
+                    break
+                time.sleep(0.05)
+        time.sleep(1.0)  # let the other workers subscribe too
+        start = time.time()
+        run_publishers(mqtt_url, "single", "Q", prefix, n, None, PUBLISHER_PROCESSES)
+        deadline = time.monotonic() + 120
+        stored = 0
+        while time.monotonic() < deadline:
+            stored = count(url, "select count(*) from readings where sensor_id like %s", ("Q%",))
+            if stored >= n:
+                break
+            time.sleep(0.05)
+        elapsed = time.time() - start
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        parent.wait(60)
+    counted = count(url, "select sum(n) from readings_1h where sensor_id like %s", ("Q%",))
+    return {"scenario": f"single x{processes} worker processes", "messages": n, "rows": n,
+            "msgs_per_s": round(n / elapsed), "rows_per_s": round(n / elapsed), "lost": n - stored,
+            "duplicated": max(0, counted - stored)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter run (under a minute)")
@@ -244,6 +308,12 @@ def main() -> None:
         paced = bench_ours(url, mqtt_url, prefix, "single", "P", 5000 * size["paced_s"], 5000)
         results.append(paced)
         print("(c) ours", json.dumps(paced), flush=True)
+        drains = [bench_drain(url, mqtt_url, prefix + "/drain", "single", "DS", size["single"]),
+                  bench_drain(url, mqtt_url, prefix + "/drain", "batch10", "DB", size["batch10"])]
+        for drained in drains:
+            print("(c) ours", json.dumps(drained), flush=True)
+        scaled = bench_processes(url, mqtt_url, prefix + "/shared", size["single"], 2)
+        print("(c) ours", json.dumps(scaled), flush=True)
     finally:
         if broker is not None:
             broker.stop()
@@ -262,8 +332,11 @@ def main() -> None:
         "p50_latency_s": paced["p50_latency_s"],
         "p99_latency_s": paced["p99_latency_s"],
         "p99_latency_at_rate_msgs_per_s": 5000,
-        "lost": sum(r["lost"] for r in results),
-        "duplicated": sum(r["duplicated"] for r in results),
+        "ours_single_2proc_msgs_per_s": scaled["msgs_per_s"],
+        "drain_single_msgs_per_s": drains[0]["msgs_per_s"],
+        "drain_batch10_rows_per_s": drains[1]["rows_per_s"],
+        "lost": sum(r["lost"] for r in [*results, *drains, scaled]),
+        "duplicated": sum(r["duplicated"] for r in [*results, *drains, scaled]),
         "median_batch_rows": statistics.median([r["rows"] / max(1, r["batches"]) for r in results]),
     }
     print(json.dumps(summary))

@@ -52,9 +52,11 @@ def monitor_group() -> None:
 @click.option("--receive-maximum", default=5000, show_default=True, help="Unacknowledged messages in flight (MQTT 5).")
 @click.option("--analyse-every", type=float, default=60.0, show_default=True,
               help="Seconds between exceedance / walk-navigation analyses (0: off).")
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Run this many worker processes (CLIENT_ID-1 ... -N) sharing the subscription.")
 @click.pass_obj
 def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max: int, receive_maximum: int,
-                analyse_every: float) -> None:
+                analyse_every: float, processes: int) -> None:
     """Run the ingest worker until SIGTERM / Ctrl-C."""
     from envpetition.runtime import ready_services
     from monitoring.worker import IngestWorker
@@ -62,12 +64,42 @@ def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if processes > 1:
+        if not share_group:
+            raise click.UsageError("--processes needs a --share-group: each message must go to one worker")
+        if settings.mqtt_url is None:
+            raise click.UsageError("--processes needs MQTT_URL: the workers must share one broker")
+        _run_processes(client_id, share_group, batch_max, receive_maximum, analyse_every, processes, stop)
+        return
     with ready_services(settings) as services:
         worker = IngestWorker(services.database_url, services.mqtt_url, topic_prefix=settings.topic_prefix,
                               client_id=client_id, share_group=share_group or None, batch_max=batch_max,
                               receive_maximum=receive_maximum, analyse_every_s=analyse_every or None)
         worker.run_until(stop)
     click.echo(json.dumps(worker.stats.as_dict()), err=True)
+
+
+def _run_processes(client_id: str, share_group: str, batch_max: int, receive_maximum: int, analyse_every: float,
+                   processes: int, stop: threading.Event) -> None:
+    """Start one ``monitor run`` per process (only the first analyses) and stop them all on a signal."""
+    import subprocess
+
+    children = []
+    for i in range(1, processes + 1):
+        children.append(subprocess.Popen([
+            sys.executable, "-m", "envpetition", "monitor", "run", "--client-id", f"{client_id}-{i}",
+            "--share-group", share_group, "--batch-max", str(batch_max), "--receive-maximum", str(receive_maximum),
+            "--analyse-every", str(analyse_every if i == 1 else 0),
+        ]))
+    while not stop.wait(1):
+        if any(child.poll() is not None for child in children):
+            click.echo("a worker process exited; stopping the others", err=True)
+            break
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        child.wait(30)
 
 
 @monitor_group.command("load-sensors")

@@ -199,3 +199,28 @@ def test_ten_percent_malformed_every_good_stored_every_bad_dead_lettered(
     with connect(fresh_database_url, autocommit=True) as c:
         dead = {bytes(p) for (p,) in c.execute("select payload from dead_letters").fetchall()}
     assert dead == bad and len(bad) == 200
+
+
+@needs_mosquitto
+def test_two_worker_processes_share_the_stream_exactly_once(
+    private_broker: PrivateMosquitto, fresh_database_url: str, topic_prefix: str
+) -> None:
+    env = {**os.environ, "DATABASE_URL": fresh_database_url, "MQTT_URL": private_broker.url,
+           "ENVPETITION_TOPIC_PREFIX": topic_prefix, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    parent = subprocess.Popen([sys.executable, "-m", "envpetition", "monitor", "run", "--processes", "2",
+                               "--client-id", "fault-shared", "--share-group", "g", "--analyse-every", "0"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        log = private_broker.folder / "mosquitto.log"
+        assert wait_for(lambda: log.exists() and "as fault-shared-1" in log.read_text()
+                        and "as fault-shared-2" in log.read_text(), 30)
+        time.sleep(1)
+        with Publisher(private_broker.url) as pub:
+            pub.publish_all(reading(topic_prefix, i) for i in range(3000))
+        assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") >= 3000, 60)
+        time.sleep(0.5)
+        assert_exactly_once(fresh_database_url, 3000)
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        parent.wait(30)
+    assert parent.returncode == 0
