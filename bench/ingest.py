@@ -293,7 +293,7 @@ def main() -> None:
     with connect(url, autocommit=True) as c:
         migrate(c)
     prefix = f"envpbench/{uuid.uuid4().hex[:8]}"
-    size = {"single": 20000, "batch10": 5000, "hj212": 5000, "naive": 1500, "copy": 100000, "paced_s": 4} if args.quick \
+    size = {"single": 15000, "batch10": 4000, "hj212": 4000, "naive": 1000, "copy": 100000, "paced_s": 3} if args.quick \
         else {"single": 100000, "batch10": 20000, "hj212": 20000, "naive": 5000, "copy": 400000, "paced_s": 10}
     try:
         copy_rate = bench_copy(url, size["copy"])
