@@ -1,0 +1,155 @@
+"""MQTT payloads to reading rows.
+
+Topic tree: ``{prefix}/sensors/{sensor_id}/readings``. A payload starting with ``##`` is a raw
+HJ 212 packet; anything else must be JSON (see docs/monitoring.md for the shapes). A row is
+``(ts, sensor_id, pollutant, value, flag, lon, lat, tag)`` with ``ts`` timezone-aware, lon/lat
+WGS-84 and ``tag`` None or ``crc=modbus`` (an HJ 212 packet accepted with a Modbus CRC).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from monitoring.gcj02 import to_wgs84
+from monitoring.hj212 import SHANGHAI, parse_packet
+
+Row = tuple[datetime, str, str, float | None, str | None, float | None, float | None, str | None]
+
+# Averaged HJ 212 series are stored next to the raw one under a suffixed pollutant code, so an
+# hourly average and a minute value at the same timestamp never collide on the primary key.
+SERIES_SUFFIX = {"realtime": "", "minute": "", "hour": ":1h", "day": ":1d"}
+
+
+class PayloadError(ValueError):
+    """A payload that cannot become readings; the message is the dead-letter reason."""
+
+
+def sensor_from_topic(topic: str) -> str | None:
+    """``.../sensors/{sensor_id}/readings`` → sensor_id (None when the topic has no sensor)."""
+    parts = topic.split("/")
+    for i in range(len(parts) - 2, 0, -1):
+        if parts[i - 1] == "sensors" and parts[i + 1] == "readings" and parts[i]:
+            return parts[i]
+    return None
+
+
+def _time(value: Any) -> datetime:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise PayloadError("ts is not finite")
+        return datetime.fromtimestamp(value, SHANGHAI)
+    if not isinstance(value, str):
+        raise PayloadError("ts missing (ISO 8601 string or epoch seconds)")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise PayloadError(f"ts {value!r} is not ISO 8601") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def _number(value: Any, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PayloadError(f"{what} is not a number: {value!r}")
+    if not math.isfinite(value):
+        raise PayloadError(f"{what} is not finite")
+    return float(value)
+
+
+def _position(obj: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    lon, lat = _number(obj.get("lon"), "lon"), _number(obj.get("lat"), "lat")
+    if lon is None or lat is None:
+        return None, None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise PayloadError(f"position {lon},{lat} out of range")
+    try:
+        return to_wgs84(lon, lat, obj.get("crs"))
+    except ValueError as exc:
+        raise PayloadError(str(exc)) from None
+
+
+def _reading_rows(obj: Any, sensor: str | None) -> list[Row]:
+    if not isinstance(obj, dict):
+        raise PayloadError("a reading must be a JSON object")
+    sensor = obj.get("sensor_id", sensor)
+    if not sensor or not isinstance(sensor, str):
+        raise PayloadError("no sensor_id (in the topic or the payload)")
+    ts = _time(obj.get("ts"))
+    lon, lat = _position(obj)
+    flag = obj.get("flag")
+    if "values" in obj:
+        values = obj["values"]
+        if not isinstance(values, dict) or not values:
+            raise PayloadError("values must be a non-empty object")
+        rows: list[Row] = []
+        for code, v in values.items():
+            if isinstance(v, dict):
+                rows.append((ts, sensor, str(code), _number(v.get("value"), code), v.get("flag", flag), lon, lat, None))
+            else:
+                rows.append((ts, sensor, str(code), _number(v, code), flag, lon, lat, None))
+        return rows
+    pollutant = obj.get("pollutant")
+    if not pollutant or not isinstance(pollutant, str):
+        raise PayloadError("pollutant missing")
+    if "value" not in obj:
+        raise PayloadError("value missing")
+    return [(ts, sensor, pollutant, _number(obj["value"], "value"), flag, lon, lat, None)]
+
+
+def json_rows(payload: bytes, sensor: str | None) -> list[Row]:
+    """Rows of a JSON payload: one reading, ``{"readings": [...]}`` or a list of readings."""
+    try:
+        obj = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"not JSON: {exc}") from None
+    if isinstance(obj, dict) and "readings" in obj:
+        sensor = obj.get("sensor_id", sensor)
+        items = obj["readings"]
+        if not isinstance(items, list) or not items:
+            raise PayloadError("readings must be a non-empty list")
+    elif isinstance(obj, list):
+        if not obj:
+            raise PayloadError("empty batch")
+        items = obj
+    else:
+        items = [obj]
+    rows: list[Row] = []
+    for item in items:
+        rows.extend(_reading_rows(item, sensor))
+    return rows
+
+
+def hj212_rows(payload: bytes, sensor: str | None, mn_to_sensor: Mapping[str, str]) -> list[Row]:
+    """Rows of a raw HJ 212 packet; a Modbus CRC is accepted and tagged ``crc=modbus``."""
+    packet = parse_packet(payload)
+    if not packet.valid:
+        raise PayloadError(f"HJ 212: {packet.error}")
+    if packet.kind is None:
+        raise PayloadError(f"HJ 212: CN={packet.cn} carries no readings")
+    if not packet.values:
+        raise PayloadError("HJ 212: no values")
+    sensor = mn_to_sensor.get(packet.mn or "", sensor)
+    if not sensor:
+        raise PayloadError(f"HJ 212: MN {packet.mn} is not a registered sensor and the topic names none")
+    assert packet.data_time is not None
+    suffix = SERIES_SUFFIX[packet.kind]
+    tag = "crc=modbus" if packet.crc == "modbus" else None
+    return [
+        (packet.data_time, sensor, code + suffix, v["value"], v["flag"], None, None, tag)
+        for code, v in packet.values.items()
+    ]
+
+
+def payload_rows(topic: str, payload: bytes, mn_to_sensor: Mapping[str, str]) -> list[Row]:
+    """Rows of one MQTT message, or :class:`PayloadError` with the reason."""
+    sensor = sensor_from_topic(topic)
+    if sensor is not None:
+        sensor = mn_to_sensor.get(sensor, sensor)
+    if payload[:2] == b"##":
+        return hj212_rows(payload, sensor, mn_to_sensor)
+    return json_rows(payload, sensor)

@@ -1,0 +1,43 @@
+"""One query API over readings and rollups (plain PostgreSQL tables or Timescale aggregates)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from envpetition.errors import InvalidInput
+
+SERIES_SQL = {
+    "raw": """select ts, value, flag from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
+              order by ts limit %s""",
+    # Computed from readings through the primary key: the same SQL with or without TimescaleDB.
+    "1m": """select date_bin('1 minute', ts, timestamptz '2000-01-01 00:00:00+08') as ts, avg(value) as value,
+                    count(value) as n, min(value) as min, max(value) as max
+             from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
+               and value is not null and (flag is null or flag in ('N', 'S', 'T'))
+             group by 1 order by 1 limit %s""",
+    "1h": """select bucket as ts, total / n as value, n, min, max from readings_1h
+             where sensor_id = %s and pollutant = %s and bucket >= %s and bucket < %s and n > 0 order by bucket limit %s""",
+}
+EXCEEDANCES_SQL = """
+select e.*, s.name as sensor_name from exceedances e join sensors s on s.id = e.sensor_id
+where e.started_at < %s and e.ended_at > %s order by e.started_at desc limit %s
+"""
+
+
+def series(conn: psycopg.Connection[Any], sensor_id: str, pollutant: str, start: datetime, end: datetime,
+           resolution: str = "1m", limit: int = 10000) -> list[dict[str, Any]]:
+    """Readings of one sensor and pollutant at ``raw``, ``1m`` or ``1h`` resolution."""
+    if resolution not in SERIES_SQL:
+        raise InvalidInput(f"resolution must be one of {', '.join(SERIES_SQL)}")
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(SERIES_SQL[resolution], (sensor_id, pollutant, start, end, limit)).fetchall())
+
+
+def exceedances(conn: psycopg.Connection[Any], start: datetime, end: datetime, limit: int = 500) -> list[dict[str, Any]]:
+    """Exceedance events overlapping [start, end), newest first, ``verified`` flag included."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(EXCEEDANCES_SQL, (end, start, limit)).fetchall())

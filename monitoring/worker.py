@@ -1,0 +1,360 @@
+"""The ingest worker: MQTT (QoS 1, persistent session, manual ack) → PostgreSQL, without loss.
+
+Flow: paho's network thread puts each message on a bounded queue (a full queue blocks it, which
+stops reading the socket: back-pressure). One writer thread takes whatever has arrived (up to
+``batch_max``), parses it, COPYs the rows through a staging table, inserts with
+``ON CONFLICT DO NOTHING``, stores malformed messages in ``dead_letters`` and commits — and only
+then acknowledges every message of the batch (PUBACK). If the database is down the batch is kept
+and retried with back-off; nothing is acknowledged, so the broker keeps the rest. A crash loses
+nothing either: unacknowledged messages are redelivered to the same client id and the primary key
+absorbs the duplicates.
+
+MQTT 5 is used when the broker speaks it, so the worker can announce a Receive Maximum (Mosquitto
+otherwise allows only ``max_inflight_messages``, default 20, unacknowledged messages per client,
+which would cap a batch at 20). Brokers that only speak 3.1.1 (the embedded amqtt) get 3.1.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import psycopg
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from envpetition.db import connect
+from envpetition.mqtt import parse_mqtt_url
+from monitoring import storage
+from monitoring.payloads import PayloadError, Row, payload_rows
+
+log = logging.getLogger(__name__)
+
+MAX_PAYLOAD_BYTES = 256 * 1024
+SESSION_EXPIRY_S = 7 * 24 * 3600  # keep the session (and its queue) a week while the worker is away
+
+
+@dataclass
+class Incoming:
+    mid: int
+    qos: int
+    topic: str
+    payload: bytes
+    received: float
+
+
+@dataclass
+class WorkerStats:
+    received: int = 0
+    messages_committed: int = 0
+    rows_new: int = 0
+    rows_duplicate: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    database_errors: int = 0
+    acked: int = 0
+    connects: int = 0
+    analyses: int = 0
+    exceedances: int = 0
+    protocol: str = ""
+    last_error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class WorkerConfig:
+    topic_prefix: str = "envpetition/v1"
+    client_id: str = "envpetition-ingest-1"
+    share_group: str | None = "ingest"
+    batch_max: int = 5000
+    queue_max: int = 20000
+    receive_maximum: int = 5000
+    protocol: str = "auto"  # auto | 5 | 3.1.1
+    retry_max_s: float = 5.0
+    keepalive: int = 30
+    # Run exceedance detection and walk-navigation peaks this often (None: never), over the hours
+    # before the newest stored reading, so replayed history is analysed as it arrives too.
+    analyse_every_s: float | None = None
+    analysis_hours: float = 26.0
+    on_commit: Callable[[list[Incoming], float], None] | None = field(default=None, repr=False)
+
+    @property
+    def subscription(self) -> str:
+        topic = f"{self.topic_prefix}/sensors/+/readings"
+        return f"$share/{self.share_group}/{topic}" if self.share_group else topic
+
+
+class IngestWorker:
+    """Run with ``start()`` (threads) and ``stop()``; ``stats`` counts what happened.
+
+    >>> worker = IngestWorker(database_url, mqtt_url, topic_prefix="envpetition/v1")  # doctest: +SKIP
+    >>> worker.start(); ...; worker.stop()  # doctest: +SKIP
+    """
+
+    def __init__(self, database_url: str, mqtt_url: str, config: WorkerConfig | None = None, **overrides: Any) -> None:
+        self.database_url = database_url
+        self.mqtt_url = mqtt_url
+        self.config = config or WorkerConfig()
+        for key, value in overrides.items():
+            setattr(self.config, key, value)
+        if self.config.receive_maximum > self.config.queue_max:
+            self.config.queue_max = self.config.receive_maximum
+        self.stats = WorkerStats()
+        self._queue: queue.Queue[Incoming] = queue.Queue(self.config.queue_max)
+        self._stopping = threading.Event()
+        self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        self._analyst = threading.Thread(target=self._analyse_loop, name="ingest-analysis", daemon=True)
+        self._newest: datetime | None = None
+        self._client: mqtt.Client | None = None
+        self._connected = threading.Event()
+        self._conn: psycopg.Connection[Any] | None = None
+        self._mns: dict[str, str] = {}
+        self._mns_loaded = 0.0
+        self._rollups = True
+        self._last_connack: Any = None
+        self._connack_seen = threading.Event()
+        self._tcp_failed = False
+
+    # ---- MQTT side -------------------------------------------------------------------------
+    def _make_client(self, v5: bool) -> mqtt.Client:
+        address = parse_mqtt_url(self.mqtt_url)
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=self.config.client_id,
+            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+            clean_session=None if v5 else False,
+            manual_ack=True,
+        )
+        if address.username:
+            client.username_pw_set(address.username, address.password)
+        if address.tls:
+            client.tls_set()
+        client.max_queued_messages_set(0)
+        client.reconnect_delay_set(min_delay=1, max_delay=10)
+        client.on_connect = self._on_connect
+        client.on_message = self._on_message
+        client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
+        return client
+
+    def _connect(self, client: mqtt.Client, v5: bool) -> None:
+        address = parse_mqtt_url(self.mqtt_url)
+        if v5:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = SESSION_EXPIRY_S
+            props.ReceiveMaximum = self.config.receive_maximum
+            client.connect_async(address.host, address.port, keepalive=self.config.keepalive,
+                                 clean_start=False, properties=props)
+        else:
+            client.connect_async(address.host, address.port, keepalive=self.config.keepalive)
+        client.loop_start()
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        self._last_connack = reason
+        if reason.is_failure:
+            log.warning("broker refused connection: %s", reason)
+            self._connack_seen.set()
+            return
+        self.stats.connects += 1
+        client.subscribe(self.config.subscription, qos=1)
+        self._connected.set()
+        self._connack_seen.set()
+        log.info("connected to %s as %s (%s), subscribed %s", self.mqtt_url, self.config.client_id,
+                 self.stats.protocol, self.config.subscription)
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        self._tcp_failed = True
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        was_connected = self._connected.is_set()
+        self._connected.clear()
+        if was_connected and not self._stopping.is_set():
+            log.warning("broker connection lost (%s); paho reconnects", reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        if self._stopping.is_set():
+            return  # not acknowledged: the broker redelivers it to the next session
+        self.stats.received += 1
+        # Blocks when the queue is full: paho stops reading, TCP pushes back to the broker.
+        self._queue.put(Incoming(msg.mid, msg.qos, msg.topic, bytes(msg.payload), time.time()))
+
+    def _start_mqtt(self) -> None:
+        choice = self.config.protocol
+        for v5 in ([True, False] if choice == "auto" else [choice == "5"]):
+            self._connack_seen = threading.Event()
+            self._last_connack = None
+            self._tcp_failed = False
+            self.stats.protocol = "5" if v5 else "3.1.1"
+            client = self._make_client(v5)
+            self._client = client
+            self._connect(client, v5)
+            seen = self._connack_seen.wait(5)
+            if not seen and self._tcp_failed:
+                return  # broker not reachable yet: paho keeps trying on its own
+            reason = self._last_connack
+            # A 3.1.1-only broker answers "unsupported protocol version" or (amqtt) just hangs up.
+            refused = not seen or (reason is not None and reason.is_failure and "protocol" in str(reason).lower())
+            if v5 and choice == "auto" and refused:
+                client.loop_stop()
+                client.disconnect()
+                log.info("broker does not speak MQTT 5; using 3.1.1")
+                continue
+            return
+
+    # ---- database side ---------------------------------------------------------------------
+    def _db(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self.database_url, autocommit=True)
+            storage.prepare_connection(self._conn)
+            self._rollups = not storage.timescale_enabled(self._conn)
+            self._mns_loaded = 0.0
+        if time.monotonic() - self._mns_loaded > 60:
+            self._mns = storage.mn_map(self._conn)
+            self._mns_loaded = time.monotonic()
+        return self._conn
+
+    def _drop_db(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # the connection is already broken
+                self._conn.close()
+        self._conn = None
+
+    def _take_batch(self) -> list[Incoming]:
+        try:
+            first = self._queue.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        while len(batch) < self.config.batch_max:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _parse(self, batch: list[Incoming]) -> tuple[list[Row], list[tuple[str, bytes, str]]]:
+        rows: list[Row] = []
+        dead: list[tuple[str, bytes, str]] = []
+        for item in batch:
+            if len(item.payload) > MAX_PAYLOAD_BYTES:
+                dead.append((item.topic, item.payload, f"payload of {len(item.payload)} bytes exceeds {MAX_PAYLOAD_BYTES}"))
+                continue
+            try:
+                rows.extend(payload_rows(item.topic, item.payload, self._mns))
+            except PayloadError as exc:
+                dead.append((item.topic, item.payload, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the stream
+                log.exception("unexpected error parsing a message on %s", item.topic)
+                dead.append((item.topic, item.payload, f"internal error: {exc!r}"))
+        return rows, dead
+
+    def _commit(self, batch: list[Incoming]) -> bool:
+        """Store the batch, retrying through database outages; False when stopped before success."""
+        delay = 0.2
+        parsed: tuple[list[Row], list[tuple[str, bytes, str]]] | None = None
+        while True:
+            try:
+                conn = self._db()
+                if parsed is None:
+                    parsed = self._parse(batch)
+                rows, dead = parsed
+                with conn.transaction():
+                    new = storage.store_rows(conn, rows, maintain_rollups=self._rollups)
+                    storage.store_dead_letters(conn, dead)
+                if new and rows:
+                    newest = max(row[0] for row in rows)
+                    if self._newest is None or newest > self._newest:
+                        self._newest = newest
+                self.stats.rows_new += new
+                self.stats.rows_duplicate += len(rows) - new
+                self.stats.dead_letters += len(dead)
+                return True
+            except (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
+                    psycopg.errors.SerializationFailure) as exc:
+                self.stats.database_errors += 1
+                self.stats.last_error = str(exc).strip()[:300]
+                log.warning("database unavailable (%s); batch of %d kept, retrying in %.1f s",
+                            self.stats.last_error, len(batch), delay)
+                if not isinstance(exc, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)):
+                    self._drop_db()
+                if self._stopping.wait(delay):
+                    return False
+                delay = min(delay * 2, self.config.retry_max_s)
+
+    def _write_loop(self) -> None:
+        while not (self._stopping.is_set() and self._queue.empty()):
+            batch = self._take_batch()
+            if not batch:
+                continue
+            if not self._commit(batch):
+                return
+            committed = time.time()
+            client = self._client
+            for item in batch:
+                if item.qos > 0 and client is not None:
+                    client.ack(item.mid, item.qos)
+            self.stats.acked += len(batch)
+            self.stats.messages_committed += len(batch)
+            self.stats.batches += 1
+            if self.config.on_commit is not None:
+                self.config.on_commit(batch, committed)
+
+    def _analyse_loop(self) -> None:
+        from envpetition.runtime import local_now
+        from monitoring.exceedance_service import detect_and_record
+        from monitoring.walknav import find_and_store_peaks
+
+        assert self.config.analyse_every_s is not None
+        done: datetime | None = None
+        while not self._stopping.wait(self.config.analyse_every_s):
+            newest = self._newest
+            if newest is None or newest == done:
+                continue
+            start = newest - timedelta(hours=self.config.analysis_hours)
+            try:
+                with connect(self.database_url, autocommit=True) as conn:
+                    result = detect_and_record(conn, start=start, end=newest + timedelta(minutes=1), now=local_now())
+                    find_and_store_peaks(conn, start=newest - timedelta(hours=2), end=newest + timedelta(seconds=1),
+                                         now=local_now())
+                self.stats.analyses += 1
+                self.stats.exceedances = int(result["exceedances"])
+                done = newest
+            except Exception:  # noqa: BLE001 - analysis must never stop ingest
+                log.exception("exceedance analysis failed; retrying next round")
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> IngestWorker:
+        self._writer.start()
+        if self.config.analyse_every_s:
+            self._analyst.start()
+        self._start_mqtt()
+        return self
+
+    def wait_connected(self, timeout: float = 10) -> bool:
+        return self._connected.wait(timeout)
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop taking messages, commit and acknowledge what was taken, disconnect."""
+        self._stopping.set()
+        self._writer.join(timeout)
+        if self._client is not None:
+            self._client.disconnect()
+            self._client.loop_stop()
+        self._drop_db()
+
+    def run_until(self, stop_event: threading.Event, report_every: float = 30.0) -> None:
+        """Run until ``stop_event`` is set (the CLI sets it on SIGTERM/SIGINT)."""
+        self.start()
+        while not stop_event.wait(report_every):
+            log.info("ingest stats %s", self.stats.as_dict())
+        self.stop()
