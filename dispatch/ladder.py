@@ -27,7 +27,8 @@ from envpetition.errors import Conflict, Forbidden, InvalidInput
 LEVELS = {1: "first_responder", 2: "section_chief", 3: "deputy_director", 4: "director", 5: "city_leadership"}
 LEVEL_LABELS = {1: "首问负责人", 2: "科室负责人", 3: "分管领导", 4: "主要领导", 5: "市领导"}
 LEVEL_ROLES = {1: ("intake", "team_member"), 2: ("section_chief",), 3: ("deputy_director",), 4: ("director",), 5: ()}
-NO_EFFORT_KINDS = ("registered", "complaint_attached", "escalated", "time_escalated", "accept", "assign")
+NO_EFFORT_KINDS = ("registered", "complaint_attached", "escalated", "time_escalated", "accept", "assign",
+                   "order_acknowledged", "supervision_order", "leader_case", "listed")
 
 INSERT_REFUSAL = """
 insert into refusals (case_id, at, actor, role, from_level, to_level, final, reason, suggestion, due_at)

@@ -86,6 +86,7 @@ def transition(
         clocks.meet_clocks(conn, case_id, list(rule.meets), at=now)
         if action == "transfer":
             clocks.meet_clocks(conn, case_id, ["arrive"], at=now, outcome="transferred")
+        if action in ("transfer", "return"):
             orders.cancel_orders(conn, case_id, now=now)
         if action == "assign" and team_id is not None:
             orders.queue_order(conn, case_id, team_id, now=now)

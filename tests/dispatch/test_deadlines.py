@@ -43,6 +43,10 @@ CASES = [
     ("2026-10-11 11:00", "normal", "arrive", "2026-10-13 08:30"),          # ordinary Sunday
     ("2026-02-13 17:00", "normal", "arrive", "2026-02-14 17:00"),          # Fri → working Sat before Spring Festival
     ("2026-02-14 17:00", "normal", "arrive", "2026-02-24 17:00"),          # Spring Festival 15-23
+    ("2026-01-02 10:00", "normal", "arrive", "2026-01-05 08:30"),          # New Year holiday → working Sun Jan 4
+    ("2026-04-03 10:00", "normal", "arrive", "2026-04-07 10:00"),          # Qingming Mon Apr 6
+    ("2026-05-08 10:00", "normal", "arrive", "2026-05-09 10:00"),          # Fri → working Sat after Labour Day
+    ("2026-06-18 10:00", "normal", "arrive", "2026-06-22 10:00"),          # Dragon Boat Fri Jun 19
     # dispatch clocks
     ("2026-09-30 16:00", "emergency", "dispatch", "2026-09-30 17:00"),
     ("2026-09-30 16:00", "normal", "dispatch", "2026-10-08 16:00"),

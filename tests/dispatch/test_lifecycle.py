@@ -218,3 +218,13 @@ def test_case_history_is_append_only(conn, city):
         conn.execute("update case_events set reason = 'rewritten' where case_id = %s", (case_id,))
     with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
         conn.execute("delete from case_events where case_id = %s", (case_id,))
+
+
+def test_returning_a_case_cancels_its_undelivered_order(conn, city):
+    case_id = new_case(conn, city)
+    transition(conn, case_id, "return", actor="w", role="team_member", now=NOW, reason="不属本网格",
+               actor_team_id=city["west_team"])
+    assert conn.execute("select state from dispatch_orders where case_id = %s", (case_id,)).fetchall() == [("cancelled",)]
+    transition(conn, case_id, "assign", actor="i", role="intake", now=NOW, team_id=city["east_team"])
+    states = conn.execute("select team_id, state from dispatch_orders where case_id = %s order by id", (case_id,)).fetchall()
+    assert states == [(city["west_team"], "cancelled"), (city["east_team"], "queued")]
