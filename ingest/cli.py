@@ -72,9 +72,11 @@ def complaints_group() -> None:
 @click.option("--results", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write one JSON line per input row here.")
 @click.option("--batch-size", type=int, default=2000, show_default=True)
+@click.option("--backfill", is_flag=True,
+              help="History import: register each case at its complaint's receipt time, not now.")
 @click.pass_obj
 def complaints_import(settings: Settings, file: Path, fmt: str, mapping: Path | None, channel: str | None,
-                      as_json: bool, results: Path | None, batch_size: int) -> None:
+                      as_json: bool, results: Path | None, batch_size: int, backfill: bool) -> None:
     """Import an export FILE: 12369 CSV/XLSX, 12345 JSON, letters CSV, Open311 JSON, or a mapped CSV."""
     from envpetition.runtime import local_now, ready_connection
     from ingest.importer import import_file
@@ -93,7 +95,7 @@ def complaints_import(settings: Settings, file: Path, fmt: str, mapping: Path | 
                 loaded = Mapping.load(mapping) if mapping else None
                 if fmt == "mapped" and loaded is None:
                     raise ImportFileError("--format mapped needs --mapping FILE")
-                ctx = IntakeContext.load(conn)
+                ctx = IntakeContext.load(conn, backfill=backfill)
                 summary = import_file(
                     conn, file, now=local_now(), fmt="mapped" if loaded and fmt == "auto" else fmt, mapping=loaded,
                     channel=channel, ctx=ctx, batch_size=batch_size,

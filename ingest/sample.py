@@ -65,11 +65,16 @@ def load_sample_areas(conn: psycopg.Connection[Any], folder: str | Path, *, now:
 
 def import_sample_complaints(conn: psycopg.Connection[Any], folder: str | Path, *, now: datetime,
                              progress: Callable[[str, int, int], None] | None = None,
-                             on_result: Callable[[RowResult], None] | None = None) -> dict[str, Any]:
-    """Import every sample complaint file in received order of channel files; return summaries."""
+                             on_result: Callable[[RowResult], None] | None = None,
+                             backfill: bool = False) -> dict[str, Any]:
+    """Import every sample complaint file in received order of channel files; return summaries.
+
+    ``backfill`` registers each case at its complaint's receipt time (a history import), so a
+    replay on a simulated clock sees every case appear when it was received.
+    """
     folder = Path(folder)
     complaints = folder / "complaints" if (folder / "complaints").is_dir() else folder
-    ctx = IntakeContext.load(conn)
+    ctx = IntakeContext.load(conn, backfill=backfill)
     out: dict[str, Any] = {}
     for name in COMPLAINT_FILES:
         path = complaints / name

@@ -38,13 +38,18 @@ class IntakeContext:
     rules: DedupeRules = field(default_factory=DedupeRules)
     actor: str = "ingest"
     role: str | None = "intake"
+    backfill: bool = False  # history import: cases are registered at each complaint's receipt time
+
+    def event_time(self, fields: ComplaintFields, now: datetime) -> datetime:
+        """When the case history says the complaint was registered."""
+        return fields.received_at if self.backfill else now
 
     @classmethod
     def load(cls, conn: psycopg.Connection[Any], *, lexicon_dir: str | None = None, rules: DedupeRules | None = None,
              nearby_radius_m: float = 1000.0, boundary_m: float = 20.0, actor: str = "ingest",
-             role: str | None = "intake") -> IntakeContext:
+             role: str | None = "intake", backfill: bool = False) -> IntakeContext:
         places = Places.load(conn, nearby_radius_m=nearby_radius_m, boundary_m=boundary_m)
-        return cls(places, default_classifier(lexicon_dir), rules or DedupeRules(), actor, role)
+        return cls(places, default_classifier(lexicon_dir), rules or DedupeRules(), actor, role, backfill)
 
 
 @dataclass
@@ -302,7 +307,7 @@ def _open_each(conn: psycopg.Connection[Any], new_cases: dict[int, _Work], teams
             categories=list(w.result.categories), team_id=teams.get(loc.grid_id) if loc.grid_id else None,
             community_id=loc.community_id, enterprise_id=loc.enterprise_id, grid_id=loc.grid_id,
             lon=loc.lon, lat=loc.lat,
-        ), actor=ctx.actor, role=ctx.role, now=now)
+        ), actor=ctx.actor, role=ctx.role, now=ctx.event_time(w.fields, now))
         w.result.opened_case = True
 
 
@@ -310,4 +315,5 @@ def _attach(conn: psycopg.Connection[Any], work: list[_Work], ctx: IntakeContext
     """Record each complaint on its case through dispatch (pipelined: no answer is awaited)."""
     with conn.pipeline():
         for w in work:
-            attach_complaint(conn, w.result.case_id, w.result.complaint_id, actor=ctx.actor, now=now)  # type: ignore[arg-type]
+            attach_complaint(conn, w.result.case_id, w.result.complaint_id, actor=ctx.actor,  # type: ignore[arg-type]
+                             now=ctx.event_time(w.fields, now))

@@ -120,3 +120,16 @@ def test_mapping_file_must_name_text_and_date(tmp_path):
     bad.write_text('{"columns": {"text": "a"}}')
     with pytest.raises(ImportFileError, match="received_at"):
         Mapping.load(bad)
+
+
+@pytest.mark.parametrize("backfill, registered_at", [
+    (False, "2026-10-12T09:00:00+08:00"),   # a live import: registered when our system took it in
+    (True, "2026-10-10T08:30:00+08:00"),    # a history import: registered when the hotline took it
+])
+def test_backfill_registers_cases_at_receipt_time(conn, city, tmp_path, backfill, registered_at):
+    from ingest.service import IntakeContext
+
+    path = write_csv(tmp_path / "h.csv", HEADER_12369, ["H1,2026-10-10 08:30:00,,,,,117.805,30.905,,小区里臭味很重"])
+    _, (r,) = run_import(conn, path, IntakeContext.load(conn, backfill=backfill))
+    at = conn.execute("select min(at) from case_events where case_id = %s and kind = 'registered'", (r.case_id,)).fetchone()[0]
+    assert at.isoformat() == registered_at
