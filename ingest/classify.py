@@ -13,6 +13,7 @@ is ``other``. Pure functions; the classifier is built once and reused.
 from __future__ import annotations
 
 import csv
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import jieba
+
+jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the operator's business
 
 CATEGORIES = ("odour", "smoke_dust", "industrial_exhaust", "cooking_fumes", "noise_construction", "noise_industrial",
               "noise_social", "noise_traffic", "water", "solid_waste", "radiation", "ecology", "other")
