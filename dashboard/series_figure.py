@@ -9,10 +9,13 @@ from plotly.subplots import make_subplots
 
 
 def sensor_figure(rows: list[dict[str, Any]], units: dict[str, str]) -> go.Figure:
-    """Bucket averages as lines, bucket maxima as a light band above them."""
+    """Bucket averages as lines, bucket maxima as a light band above them.
+
+    Hourly and daily HJ 212 averages are stored as ``code:1h`` / ``code:1d``; they share the code's unit.
+    """
     pollutants = sorted({r["pollutant"] for r in rows})
     fig = make_subplots(rows=max(len(pollutants), 1), cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=[f"{p} ({units.get(p, '')})" for p in pollutants])
+                        subplot_titles=[f"{p} ({units.get(p.split(':')[0], '')})" for p in pollutants])
     for i, pollutant in enumerate(pollutants, start=1):
         mine = [r for r in rows if r["pollutant"] == pollutant]
         x = [r["bucket"] for r in mine]
