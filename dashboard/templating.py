@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,3 +43,14 @@ def page_user(user: auth.User | None = Depends(optional_user)) -> auth.User:
 
 
 PageUser = Annotated[auth.User, Depends(page_user)]
+
+
+def page_role(*roles: str) -> Callable[..., auth.User]:
+    """Dependency for pages: logged in (else redirect) and holding one of ``roles`` (admin always may)."""
+
+    def check(user: auth.User = Depends(page_user)) -> auth.User:
+        if user.role != "admin" and user.role not in roles:
+            raise HTTPException(403, f"角色 {auth.ROLE_LABELS[user.role]} 无权查看此页面 / role {user.role} may not see this page")
+        return user
+
+    return check
