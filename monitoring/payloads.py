@@ -64,7 +64,7 @@ def _number(value: Any, what: str) -> float | None:
 def _flag(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not 1 <= len(value) <= 8:
+    if not isinstance(value, str) or not 1 <= len(value) <= 8 or not value.isprintable():
         raise PayloadError(f"flag must be a short string such as 'N', got {value!r}")
     return value
 
@@ -93,6 +93,8 @@ def _reading_rows(obj: Any, sensor: str | None) -> list[Row]:
     sensor = obj.get("sensor_id", sensor)
     if not sensor or not isinstance(sensor, str):
         raise PayloadError("no sensor_id (in the topic or the payload)")
+    if len(sensor) > 64 or not sensor.isprintable():
+        raise PayloadError(f"sensor_id {sensor[:70]!r} is not a short printable id")
     ts = _time(obj.get("ts"))
     lon, lat = _position(obj)
     flag = _flag(obj.get("flag"))

@@ -39,6 +39,9 @@ from monitoring.payloads import PayloadError, Row, payload_rows
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 256 * 1024
+# Errors that mean "the database is not there right now": keep the batch and retry.
+TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
+             psycopg.errors.SerializationFailure)
 SESSION_EXPIRY_S = 7 * 24 * 3600  # keep the session (and its queue) a week while the worker is away
 
 
@@ -258,29 +261,49 @@ class IngestWorker:
                 dead.append((item.topic, item.payload, f"internal error: {exc!r}"))
         return rows, dead
 
+    def _store(self, rows: list[Row], dead: list[tuple[str, bytes, str]]) -> None:
+        conn = self._db()
+        with conn.transaction():
+            new = storage.store_rows(conn, rows, maintain_rollups=self._rollups)
+            storage.store_dead_letters(conn, dead)
+        if new and rows:
+            newest = max(row[0] for row in rows)
+            if self._newest is None or newest > self._newest:
+                self._newest = newest
+        self.stats.rows_new += new
+        self.stats.rows_duplicate += len(rows) - new
+        self.stats.dead_letters += len(dead)
+
+    def _store_one_by_one(self, batch: list[Incoming]) -> None:
+        """Slow path after the database refused a batch: find the message(s) it refuses, dead-letter them."""
+        for item in batch:
+            rows, dead = self._parse([item])
+            try:
+                self._store(rows, dead)
+            except TRANSIENT:
+                raise
+            except psycopg.Error as exc:
+                reason = f"database refused the readings: {str(exc).strip()[:300]}"
+                self._store([], [(item.topic, item.payload, reason)])
+
     def _commit(self, batch: list[Incoming]) -> bool:
         """Store the batch, retrying through database outages; False when stopped before success."""
         delay = 0.2
         parsed: tuple[list[Row], list[tuple[str, bytes, str]]] | None = None
         while True:
             try:
-                conn = self._db()
+                self._db()  # connected first: parsing maps HJ 212 MNs through the registry
                 if parsed is None:
                     parsed = self._parse(batch)
-                rows, dead = parsed
-                with conn.transaction():
-                    new = storage.store_rows(conn, rows, maintain_rollups=self._rollups)
-                    storage.store_dead_letters(conn, dead)
-                if new and rows:
-                    newest = max(row[0] for row in rows)
-                    if self._newest is None or newest > self._newest:
-                        self._newest = newest
-                self.stats.rows_new += new
-                self.stats.rows_duplicate += len(rows) - new
-                self.stats.dead_letters += len(dead)
+                try:
+                    self._store(*parsed)
+                except TRANSIENT:
+                    raise
+                except psycopg.Error as exc:
+                    log.warning("database refused a batch (%s); storing its messages one by one", exc)
+                    self._store_one_by_one(batch)
                 return True
-            except (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
-                    psycopg.errors.SerializationFailure) as exc:
+            except TRANSIENT as exc:
                 self.stats.database_errors += 1
                 self.stats.last_error = str(exc).strip()[:300]
                 log.warning("database unavailable (%s); batch of %d kept, retrying in %.1f s",
