@@ -314,12 +314,23 @@ class IngestWorker:
                     return False
                 delay = min(delay * 2, self.config.retry_max_s)
 
+    def _commit_guarded(self, batch: list[Incoming]) -> bool:
+        """``_commit``, surviving unexpected errors: the batch is kept (unacknowledged) and retried."""
+        while True:
+            try:
+                return self._commit(batch)
+            except Exception as exc:  # noqa: BLE001 - the writer thread must never die
+                self.stats.last_error = f"unexpected: {exc!r}"[:300]
+                log.exception("unexpected error storing a batch of %d; retrying in 1 s", len(batch))
+                if self._stopping.wait(1.0):
+                    return False
+
     def _write_loop(self) -> None:
         while not (self._stopping.is_set() and self._queue.empty()):
             batch = self._take_batch()
             if not batch:
                 continue
-            if not self._commit(batch):
+            if not self._commit_guarded(batch):
                 return
             committed = time.time()
             client = self._client
