@@ -22,8 +22,6 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +34,7 @@ from envpetition.db import connect
 from envpetition.mqtt import parse_mqtt_url
 from monitoring import storage
 from monitoring.payloads import PayloadError, Row, payload_rows
+from monitoring.worker_config import Incoming, WorkerConfig, WorkerStats
 
 log = logging.getLogger(__name__)
 
@@ -45,58 +44,6 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
              psycopg.errors.SerializationFailure)
 SESSION_EXPIRY_S = 7 * 24 * 3600  # keep the session (and its queue) a week while the worker is away
-
-
-@dataclass
-class Incoming:
-    mid: int
-    qos: int
-    topic: str
-    payload: bytes
-    received: float
-
-
-@dataclass
-class WorkerStats:
-    received: int = 0
-    messages_committed: int = 0
-    rows_new: int = 0
-    rows_duplicate: int = 0
-    dead_letters: int = 0
-    batches: int = 0
-    database_errors: int = 0
-    acked: int = 0
-    connects: int = 0
-    analyses: int = 0
-    exceedances: int = 0
-    protocol: str = ""
-    last_error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class WorkerConfig:
-    topic_prefix: str = "envpetition/v1"
-    client_id: str = "envpetition-ingest-1"
-    share_group: str | None = "ingest"
-    batch_max: int = 5000
-    queue_max: int = 20000
-    receive_maximum: int = 5000
-    protocol: str = "auto"  # auto | 5 | 3.1.1
-    retry_max_s: float = 5.0
-    keepalive: int = 30
-    # Run exceedance detection and walk-navigation peaks this often (None: never), over the hours
-    # before the newest stored reading, so replayed history is analysed as it arrives too.
-    analyse_every_s: float | None = None
-    analysis_hours: float = 26.0
-    on_commit: Callable[[list[Incoming], float], None] | None = field(default=None, repr=False)
-
-    @property
-    def subscription(self) -> str:
-        topic = f"{self.topic_prefix}/sensors/+/readings"
-        return f"$share/{self.share_group}/{topic}" if self.share_group else topic
 
 
 class IngestWorker:
