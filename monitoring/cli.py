@@ -54,9 +54,11 @@ def monitor_group() -> None:
               help="Seconds between exceedance / walk-navigation analyses (0: off).")
 @click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Run this many worker processes (CLIENT_ID-1 ... -N) sharing the subscription.")
+@click.option("--protocol", type=click.Choice(["auto", "5", "3.1.1"]), default="auto", show_default=True,
+              help="MQTT version (auto: 5 when the broker speaks it).")
 @click.pass_obj
 def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max: int, receive_maximum: int,
-                analyse_every: float, processes: int) -> None:
+                analyse_every: float, processes: int, protocol: str) -> None:
     """Run the ingest worker until SIGTERM / Ctrl-C."""
     from envpetition.runtime import ready_services
     from monitoring.worker import IngestWorker
@@ -69,18 +71,21 @@ def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max:
             raise click.UsageError("--processes needs a --share-group: each message must go to one worker")
         if settings.mqtt_url is None:
             raise click.UsageError("--processes needs MQTT_URL: the workers must share one broker")
-        _run_processes(client_id, share_group, batch_max, receive_maximum, analyse_every, processes, stop)
+        _run_processes(client_id, share_group, [
+            "--batch-max", str(batch_max), "--receive-maximum", str(receive_maximum), "--protocol", protocol,
+        ], analyse_every, processes, stop)
         return
     with ready_services(settings) as services:
         worker = IngestWorker(services.database_url, services.mqtt_url, topic_prefix=settings.topic_prefix,
                               client_id=client_id, share_group=share_group or None, batch_max=batch_max,
-                              receive_maximum=receive_maximum, analyse_every_s=analyse_every or None)
+                              receive_maximum=receive_maximum, analyse_every_s=analyse_every or None,
+                              protocol=protocol)
         worker.run_until(stop)
     click.echo(json.dumps(worker.stats.as_dict()), err=True)
 
 
-def _run_processes(client_id: str, share_group: str, batch_max: int, receive_maximum: int, analyse_every: float,
-                   processes: int, stop: threading.Event) -> None:
+def _run_processes(client_id: str, share_group: str, options: list[str], analyse_every: float, processes: int,
+                   stop: threading.Event) -> None:
     """Start one ``monitor run`` per process (only the first analyses) and stop them all on a signal."""
     import subprocess
 
@@ -88,8 +93,7 @@ def _run_processes(client_id: str, share_group: str, batch_max: int, receive_max
     for i in range(1, processes + 1):
         children.append(subprocess.Popen([
             sys.executable, "-m", "envpetition", "monitor", "run", "--client-id", f"{client_id}-{i}",
-            "--share-group", share_group, "--batch-max", str(batch_max), "--receive-maximum", str(receive_maximum),
-            "--analyse-every", str(analyse_every if i == 1 else 0),
+            "--share-group", share_group, *options, "--analyse-every", str(analyse_every if i == 1 else 0),
         ]))
     while not stop.wait(1):
         if any(child.poll() is not None for child in children):

@@ -11,15 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-import shapely
 from psycopg.rows import dict_row
-from pyproj import Transformer
-from shapely.ops import transform
 
 from dispatch.cases import NewCase, open_case, record_event
 from envpetition.areas import current_areas
 from monitoring.exceedances import MERGE_GAP, events_over, hourly_laeq, hourly_means, windows_for
 from monitoring.limits import NOISE_CODE, Limit, applicable, load_limits, unit_factor
+from monitoring.nearest import nearest
 
 NEAR_COMMUNITY_M = 1000.0
 ACTOR = "monitoring"
@@ -51,18 +49,9 @@ order by opened_at desc limit 1
 """
 SET_CASE = "update exceedances set case_id = %s where id = %s"
 
-_TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True).transform
-
-
 def nearest_community(conn: psycopg.Connection[Any], lon: float, lat: float) -> tuple[int | None, float | None]:
     """The nearest current community and its distance in metres (0 inside)."""
-    point = transform(_TO_UTM, shapely.Point(lon, lat))
-    best: tuple[int | None, float | None] = (None, None)
-    for area in current_areas(conn, ("community",)):
-        distance = transform(_TO_UTM, area.geom).distance(point)
-        if best[1] is None or distance < best[1]:
-            best = (area.id, distance)
-    return best
+    return nearest(current_areas(conn, ("community",)), [lon], [lat])[0]
 
 
 def _series(conn: psycopg.Connection[Any], sensor_id: str, code: str, start: datetime, end: datetime,

@@ -61,6 +61,20 @@ def _number(value: Any, what: str) -> float | None:
     return float(value)
 
 
+def _flag(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= 8 or not value.isprintable():
+        raise PayloadError(f"flag must be a short string such as 'N', got {value!r}")
+    return value
+
+
+def _code(value: Any) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= 32 or not value.isprintable():
+        raise PayloadError(f"pollutant code must be a short string, got {value!r}")
+    return value
+
+
 def _position(obj: Mapping[str, Any]) -> tuple[float | None, float | None]:
     lon, lat = _number(obj.get("lon"), "lon"), _number(obj.get("lat"), "lat")
     if lon is None or lat is None:
@@ -79,9 +93,11 @@ def _reading_rows(obj: Any, sensor: str | None) -> list[Row]:
     sensor = obj.get("sensor_id", sensor)
     if not sensor or not isinstance(sensor, str):
         raise PayloadError("no sensor_id (in the topic or the payload)")
+    if len(sensor) > 64 or not sensor.isprintable():
+        raise PayloadError(f"sensor_id {sensor[:70]!r} is not a short printable id")
     ts = _time(obj.get("ts"))
     lon, lat = _position(obj)
-    flag = obj.get("flag")
+    flag = _flag(obj.get("flag"))
     if "values" in obj:
         values = obj["values"]
         if not isinstance(values, dict) or not values:
@@ -89,13 +105,14 @@ def _reading_rows(obj: Any, sensor: str | None) -> list[Row]:
         rows: list[Row] = []
         for code, v in values.items():
             if isinstance(v, dict):
-                rows.append((ts, sensor, str(code), _number(v.get("value"), code), v.get("flag", flag), lon, lat, None))
+                rows.append((ts, sensor, _code(code), _number(v.get("value"), code), _flag(v.get("flag", flag)), lon, lat,
+                             None))
             else:
-                rows.append((ts, sensor, str(code), _number(v, code), flag, lon, lat, None))
+                rows.append((ts, sensor, _code(code), _number(v, code), flag, lon, lat, None))
         return rows
-    pollutant = obj.get("pollutant")
-    if not pollutant or not isinstance(pollutant, str):
+    if "pollutant" not in obj:
         raise PayloadError("pollutant missing")
+    pollutant = _code(obj["pollutant"])
     if "value" not in obj:
         raise PayloadError("value missing")
     return [(ts, sensor, pollutant, _number(obj["value"], "value"), flag, lon, lat, None)]

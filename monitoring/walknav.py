@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
-import shapely
-from pyproj import Transformer
 
 from envpetition.areas import current_areas
+from monitoring.nearest import nearest
 
 SELECT_TRACK = """
 select ts, value, lon, lat from readings
@@ -37,9 +36,6 @@ insert into walknav_peaks (sensor_id, pollutant, ts, value, background, lon, lat
 values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 on conflict (sensor_id, pollutant, ts) do nothing
 """
-
-_TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True)
-
 
 @dataclass
 class Peak:
@@ -91,19 +87,11 @@ def attach_nearest(peaks: Sequence[Peak], areas: Sequence[Any]) -> None:
     """Set the nearest enterprise and community (id, metres) on each peak."""
     if not peaks:
         return
-    xs, ys = _TO_UTM.transform([p.lon for p in peaks], [p.lat for p in peaks])
-    points = shapely.points(np.asarray(xs), np.asarray(ys))
     for kind in ("enterprise", "community"):
-        chosen = [a for a in areas if a.kind == kind]
-        if not chosen:
-            continue
-        geoms = np.array([shapely.transform(a.geom, lambda c: np.column_stack(_TO_UTM.transform(c[:, 0], c[:, 1])))
-                          for a in chosen])
-        distances = shapely.distance(points[:, None], geoms[None, :])
-        nearest = distances.argmin(axis=1)
-        for peak, index, row in zip(peaks, nearest, distances, strict=True):
-            setattr(peak, f"{kind}_id", chosen[index].id)
-            setattr(peak, f"{kind}_distance_m", round(float(row[index]), 1))
+        found = nearest([a for a in areas if a.kind == kind], [p.lon for p in peaks], [p.lat for p in peaks])
+        for peak, (area_id, distance) in zip(peaks, found, strict=True):
+            setattr(peak, f"{kind}_id", area_id)
+            setattr(peak, f"{kind}_distance_m", distance)
 
 
 def find_and_store_peaks(conn: psycopg.Connection[Any], *, start: datetime, end: datetime, now: datetime,

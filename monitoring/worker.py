@@ -1,8 +1,9 @@
 """The ingest worker: MQTT (QoS 1, persistent session, manual ack) → PostgreSQL, without loss.
 
 Flow: paho's network thread puts each message on a bounded queue (a full queue blocks it, which
-stops reading the socket: back-pressure). One writer thread takes whatever has arrived (up to
-``batch_max``), parses it, COPYs the rows through a staging table, inserts with
+stops reading the socket: back-pressure). A parser thread takes whatever has arrived (up to
+``batch_max``) and parses it while the writer thread stores the previous batch: it COPYs the rows
+through a staging table, inserts with
 ``ON CONFLICT DO NOTHING``, stores malformed messages in ``dead_letters`` and commits — and only
 then acknowledges every message of the batch (PUBACK). If the database is down the batch is kept
 and retried with back-off; nothing is acknowledged, so the broker keeps the rest. A crash loses
@@ -21,8 +22,6 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,63 +34,16 @@ from envpetition.db import connect
 from envpetition.mqtt import parse_mqtt_url
 from monitoring import storage
 from monitoring.payloads import PayloadError, Row, payload_rows
+from monitoring.worker_config import Incoming, WorkerConfig, WorkerStats
 
 log = logging.getLogger(__name__)
 
+Parsed = tuple[list[Row], list[tuple[str, bytes, str]]]
 MAX_PAYLOAD_BYTES = 256 * 1024
+# Errors that mean "the database is not there right now": keep the batch and retry.
+TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
+             psycopg.errors.SerializationFailure)
 SESSION_EXPIRY_S = 7 * 24 * 3600  # keep the session (and its queue) a week while the worker is away
-
-
-@dataclass
-class Incoming:
-    mid: int
-    qos: int
-    topic: str
-    payload: bytes
-    received: float
-
-
-@dataclass
-class WorkerStats:
-    received: int = 0
-    messages_committed: int = 0
-    rows_new: int = 0
-    rows_duplicate: int = 0
-    dead_letters: int = 0
-    batches: int = 0
-    database_errors: int = 0
-    acked: int = 0
-    connects: int = 0
-    analyses: int = 0
-    exceedances: int = 0
-    protocol: str = ""
-    last_error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class WorkerConfig:
-    topic_prefix: str = "envpetition/v1"
-    client_id: str = "envpetition-ingest-1"
-    share_group: str | None = "ingest"
-    batch_max: int = 5000
-    queue_max: int = 20000
-    receive_maximum: int = 5000
-    protocol: str = "auto"  # auto | 5 | 3.1.1
-    retry_max_s: float = 5.0
-    keepalive: int = 30
-    # Run exceedance detection and walk-navigation peaks this often (None: never), over the hours
-    # before the newest stored reading, so replayed history is analysed as it arrives too.
-    analyse_every_s: float | None = None
-    analysis_hours: float = 26.0
-    on_commit: Callable[[list[Incoming], float], None] | None = field(default=None, repr=False)
-
-    @property
-    def subscription(self) -> str:
-        topic = f"{self.topic_prefix}/sensors/+/readings"
-        return f"$share/{self.share_group}/{topic}" if self.share_group else topic
 
 
 class IngestWorker:
@@ -113,6 +65,11 @@ class IngestWorker:
         self._queue: queue.Queue[Incoming] = queue.Queue(self.config.queue_max)
         self._stopping = threading.Event()
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        self._parser = threading.Thread(target=self._parse_loop, name="ingest-parser", daemon=True)
+        self._parsed: queue.Queue[tuple[list[Incoming], Parsed]] = queue.Queue(2)
+        self._mns_ready = threading.Event()
+        self._parser_done = threading.Event()
+        self._writer_done = threading.Event()
         self._analyst = threading.Thread(target=self._analyse_loop, name="ingest-analysis", daemon=True)
         self._newest: datetime | None = None
         self._client: mqtt.Client | None = None
@@ -258,29 +215,45 @@ class IngestWorker:
                 dead.append((item.topic, item.payload, f"internal error: {exc!r}"))
         return rows, dead
 
-    def _commit(self, batch: list[Incoming]) -> bool:
+    def _store(self, rows: list[Row], dead: list[tuple[str, bytes, str]]) -> None:
+        conn = self._db()
+        with conn.transaction():
+            new = storage.store_rows(conn, rows, maintain_rollups=self._rollups)
+            storage.store_dead_letters(conn, dead)
+        if new and rows:
+            newest = max(row[0] for row in rows)
+            if self._newest is None or newest > self._newest:
+                self._newest = newest
+        self.stats.rows_new += new
+        self.stats.rows_duplicate += len(rows) - new
+        self.stats.dead_letters += len(dead)
+
+    def _store_one_by_one(self, batch: list[Incoming]) -> None:
+        """Slow path after the database refused a batch: find the message(s) it refuses, dead-letter them."""
+        for item in batch:
+            rows, dead = self._parse([item])
+            try:
+                self._store(rows, dead)
+            except TRANSIENT:
+                raise
+            except psycopg.Error as exc:
+                reason = f"database refused the readings: {str(exc).strip()[:300]}"
+                self._store([], [(item.topic, item.payload, reason)])
+
+    def _commit(self, batch: list[Incoming], parsed: Parsed) -> bool:
         """Store the batch, retrying through database outages; False when stopped before success."""
         delay = 0.2
-        parsed: tuple[list[Row], list[tuple[str, bytes, str]]] | None = None
         while True:
             try:
-                conn = self._db()
-                if parsed is None:
-                    parsed = self._parse(batch)
-                rows, dead = parsed
-                with conn.transaction():
-                    new = storage.store_rows(conn, rows, maintain_rollups=self._rollups)
-                    storage.store_dead_letters(conn, dead)
-                if new and rows:
-                    newest = max(row[0] for row in rows)
-                    if self._newest is None or newest > self._newest:
-                        self._newest = newest
-                self.stats.rows_new += new
-                self.stats.rows_duplicate += len(rows) - new
-                self.stats.dead_letters += len(dead)
+                try:
+                    self._store(*parsed)
+                except TRANSIENT:
+                    raise
+                except psycopg.Error as exc:
+                    log.warning("database refused a batch (%s); storing its messages one by one", exc)
+                    self._store_one_by_one(batch)
                 return True
-            except (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
-                    psycopg.errors.SerializationFailure) as exc:
+            except TRANSIENT as exc:
                 self.stats.database_errors += 1
                 self.stats.last_error = str(exc).strip()[:300]
                 log.warning("database unavailable (%s); batch of %d kept, retrying in %.1f s",
@@ -291,12 +264,76 @@ class IngestWorker:
                     return False
                 delay = min(delay * 2, self.config.retry_max_s)
 
+    def _commit_guarded(self, batch: list[Incoming], parsed: Parsed) -> bool:
+        """``_commit``, surviving unexpected errors: the batch is kept (unacknowledged) and retried."""
+        while True:
+            try:
+                return self._commit(batch, parsed)
+            except Exception as exc:  # noqa: BLE001 - the writer thread must never die
+                self.stats.last_error = f"unexpected: {exc!r}"[:300]
+                log.exception("unexpected error storing a batch of %d; retrying in 1 s", len(batch))
+                if self._stopping.wait(1.0):
+                    return False
+
+    def _parse_loop(self) -> None:
+        """Parse the next batch while the writer stores the previous one."""
+        try:
+            # Parsing maps HJ 212 MNs through the registry: wait for the writer's first connection.
+            while not self._mns_ready.wait(0.2):
+                if self._stopping.is_set():
+                    return
+            while not (self._stopping.is_set() and self._queue.empty()):
+                batch = self._take_batch()
+                if not batch:
+                    continue
+                item = (batch, self._parse(batch))
+                while not self._writer_done.is_set():
+                    try:
+                        self._parsed.put(item, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+        finally:
+            self._parser_done.set()
+
+    def _connect_first(self) -> bool:
+        delay = 0.2
+        while not self._stopping.is_set():
+            try:
+                self._db()
+                self._mns_ready.set()
+                return True
+            except TRANSIENT as exc:
+                self.stats.database_errors += 1
+                self.stats.last_error = str(exc).strip()[:300]
+                log.warning("database unavailable at start (%s); retrying in %.1f s", self.stats.last_error, delay)
+                self._drop_db()
+                self._stopping.wait(delay)
+                delay = min(delay * 2, self.config.retry_max_s)
+        return False
+
     def _write_loop(self) -> None:
-        while not (self._stopping.is_set() and self._queue.empty()):
-            batch = self._take_batch()
-            if not batch:
+        try:
+            if self._connect_first():
+                self._store_parsed()
+        finally:
+            self._writer_done.set()
+
+    def _store_parsed(self) -> None:
+        while not (self._parser_done.is_set() and self._parsed.empty()):
+            try:
+                batch, parsed = self._parsed.get(timeout=0.2)
+            except queue.Empty:
                 continue
-            if not self._commit(batch):
+            # Whatever else is parsed by now goes into the same transaction: one commit, one fsync.
+            while len(batch) < self.config.batch_max:
+                try:
+                    more, (rows, dead) = self._parsed.get_nowait()
+                except queue.Empty:
+                    break
+                batch = batch + more
+                parsed = (parsed[0] + rows, parsed[1] + dead)
+            if not self._commit_guarded(batch, parsed):
                 return
             committed = time.time()
             client = self._client
@@ -335,6 +372,7 @@ class IngestWorker:
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self) -> IngestWorker:
         self._writer.start()
+        self._parser.start()
         if self.config.analyse_every_s:
             self._analyst.start()
         self._start_mqtt()
@@ -346,6 +384,7 @@ class IngestWorker:
     def stop(self, timeout: float = 10) -> None:
         """Stop taking messages, commit and acknowledge what was taken, disconnect."""
         self._stopping.set()
+        self._parser.join(timeout)
         self._writer.join(timeout)
         if self._client is not None:
             self._client.disconnect()

@@ -119,3 +119,31 @@ def test_short_dips_are_bridged_for_one_minute_events() -> None:
     ws = [Window(D0 + timedelta(minutes=i), D0 + timedelta(minutes=i + 1), v) for i, v in enumerate([5, 1, 1, 5] + [1] * 20 + [5])]
     assert len(events_over(ws, 4, timedelta(minutes=10))) == 2
     assert len(events_over(ws, 4)) == 3
+
+
+def test_second_exceedance_enriches_the_open_proactive_case(conn: Any) -> None:
+    community_id, _ = save_area(conn, Area("community", "瑞龙公馆", shapely.box(117.846, 30.953, 117.848, 30.955)), now=D0)
+    save_sensor(conn, Sensor(id="S01", kind="fixed", name="厂界西南", mn="TLEB340705CJ000001", lon=117.8471, lat=30.9527,
+                             area_class="2", pollutants=["a21001", "a21028"], units=["mg/m3", "mg/m3"]))
+    storage.prepare_connection(conn)
+    rows = [(D0 + timedelta(minutes=m), "S01", "a21001", 3.0 if m == 5 else 0.1, "N", None, None, None) for m in range(30)]
+    rows += [(D0 + timedelta(minutes=m), "S01", "a21028", 0.2 if m == 20 else 0.01, "N", None, None, None) for m in range(30)]
+    storage.store_rows(conn, rows, maintain_rollups=True)
+    result = detect_and_record(conn, start=D0, end=D0 + timedelta(hours=1), now=D0 + timedelta(hours=1))
+    assert result["exceedances"] == 2 and len(result["cases"]) == 1
+    case_id = result["cases"][0]
+    kinds = [k for (k,) in conn.execute("select kind from case_events where case_id = %s order by id", (case_id,)).fetchall()]
+    assert kinds == ["registered", "exceedance_evidence", "exceedance_evidence"]
+    assert conn.execute("select community_id, proactive from cases where id = %s", (case_id,)).fetchone() == (community_id, True)
+
+
+def test_monitor_far_from_communities_opens_no_case(conn: Any) -> None:
+    save_area(conn, Area("community", "远小区", shapely.box(117.90, 30.99, 117.91, 31.00)), now=D0)
+    save_sensor(conn, Sensor(id="S07", kind="fixed", name="垃圾焚烧厂界", mn="TLEB340711CJ000007", lon=117.70, lat=30.80,
+                             area_class="2", pollutants=["a99990"], units=["dimensionless"]))
+    storage.prepare_connection(conn)
+    storage.store_rows(conn, [(D0 + timedelta(minutes=m), "S07", "a99990", 40.0, "N", None, None, None) for m in range(5)],
+                       maintain_rollups=True)
+    result = detect_and_record(conn, start=D0, end=D0 + timedelta(hours=1), now=D0 + timedelta(hours=1))
+    assert result["exceedances"] == 1 and result["cases"] == []
+    assert result["events"][0]["peak_value"] == 40.0

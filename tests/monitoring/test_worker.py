@@ -109,3 +109,20 @@ def test_worker_analyses_as_readings_arrive(start_worker: Any, fresh_database_ur
     assert wait_for(lambda: count(fresh_database_url, "select count(*) from exceedances") == 1, 20)
     assert count(fresh_database_url, "select count(*) from exceedances where peak_value = 3.0 and verified") == 1
     assert worker.stats.analyses >= 1
+
+
+def test_message_the_database_refuses_is_dead_lettered_and_the_rest_stored(
+    start_worker: Any, fresh_database_url: str, mqtt_url: str, topic_prefix: str
+) -> None:
+    worker = start_worker()
+    # A checksum-valid packet whose factor code holds a NUL byte: parsed fine, refused by PostgreSQL.
+    nul = build_packet("ST=22;CN=2011;PW=1;MN=M;CP=&&DataTime=20240501100000;a34\x00004-Rtd=1.5&&")
+    good = [(topic(topic_prefix, "S1"), json.dumps({"ts": (T0 + timedelta(seconds=i)).isoformat(),
+                                                    "pollutant": "a34004", "value": i})) for i in range(20)]
+    with Publisher(mqtt_url) as pub:
+        pub.publish_all([*good[:10], (topic(topic_prefix, "S1"), nul), *good[10:]])
+    assert wait_for(lambda: worker.stats.messages_committed >= 21)
+    assert count(fresh_database_url, "select count(*) from readings") == 20
+    with connect(fresh_database_url, autocommit=True) as c:
+        reasons = [r for (r,) in c.execute("select reason from dead_letters").fetchall()]
+    assert len(reasons) == 1 and "database refused" in reasons[0]
