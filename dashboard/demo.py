@@ -52,6 +52,7 @@ SIMULATED_STEP = timedelta(hours=1)
 SMOKE_STEP = timedelta(hours=6)
 SIMULATED_TAIL = timedelta(days=2)  # the demo clock runs this far past the last complaint
 LIVE_EVERY = timedelta(seconds=30)
+DEMO_WORKER_ID = "envpetition-demo-ingest"  # fixed: a restarted demo resumes its persistent session
 
 
 @dataclass
@@ -111,14 +112,16 @@ def prepare_city(services: Services, report: Report) -> None:
 
 
 def start_streaming(services: Services, settings: Settings, report: Report, *, speed: float,
-                    replay_limit: int | None) -> tuple[Any, threading.Thread]:
+                    replay_limit: int | None, smoke: bool) -> tuple[Any, threading.Thread]:
     """The MQTT ingest worker, and the sample sensor files replayed to it on an accelerated clock."""
     from monitoring.replay import replay
     from monitoring.worker import IngestWorker, WorkerConfig
 
-    config = WorkerConfig(topic_prefix=settings.topic_prefix, client_id=f"envpetition-demo-{uuid.uuid4().hex[:6]}")
+    config = WorkerConfig(topic_prefix=settings.topic_prefix, client_id=DEMO_WORKER_ID, analyse_every_s=10)
     if services.embedded_broker:  # amqtt speaks MQTT 3.1.1 only and has no shared subscriptions
         config.protocol, config.share_group = "3.1.1", None
+    if smoke:  # a one-off check: its own client and no session left behind on a shared broker
+        config.client_id, config.share_group, config.session_expiry_s = f"{DEMO_WORKER_ID}-smoke-{uuid.uuid4().hex[:6]}", None, 0
     worker = IngestWorker(services.database_url, services.mqtt_url, config)
     worker.start()
     report.step("MQTT ingest worker", f"subscribed on {services.mqtt_url}")
@@ -254,8 +257,10 @@ def run_demo(settings: Settings, *, smoke: bool, port: int | None, speed: float)
         worker, clock = None, None
         try:
             prepare_city(services, report)
+            if smoke:  # a topic tree of this run's own: nothing else on a shared broker hears or answers it
+                settings = settings.model_copy(update={"topic_prefix": f"envpetition-smoke/{uuid.uuid4().hex[:8]}/v1"})
             worker, replay = start_streaming(services, settings, report, speed=speed,
-                                             replay_limit=SMOKE_REPLAY_LIMIT if smoke else None)
+                                             replay_limit=SMOKE_REPLAY_LIMIT if smoke else None, smoke=smoke)
             import_complaints(services, report)
             clock = DemoClock(services, settings, SMOKE_STEP if smoke else SIMULATED_STEP)
             if smoke:

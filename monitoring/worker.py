@@ -43,7 +43,6 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 # Errors that mean "the database is not there right now": keep the batch and retry.
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
              psycopg.errors.SerializationFailure)
-SESSION_EXPIRY_S = 7 * 24 * 3600  # keep the session (and its queue) a week while the worker is away
 
 
 class IngestWorker:
@@ -108,7 +107,7 @@ class IngestWorker:
         address = parse_mqtt_url(self.mqtt_url)
         if v5:
             props = Properties(PacketTypes.CONNECT)
-            props.SessionExpiryInterval = SESSION_EXPIRY_S
+            props.SessionExpiryInterval = self.config.session_expiry_s
             props.ReceiveMaximum = self.config.receive_maximum
             client.connect_async(address.host, address.port, keepalive=self.config.keepalive,
                                  clean_start=False, properties=props)

@@ -47,6 +47,9 @@ class WorkerConfig:
     protocol: str = "auto"  # auto | 5 | 3.1.1
     retry_max_s: float = 5.0
     keepalive: int = 30
+    # MQTT 5: keep the session (and its queue) this long while the worker is away; 0 ends it on
+    # disconnect (a one-off check must not leave a queue behind on a shared broker).
+    session_expiry_s: int = 7 * 24 * 3600
     # Run exceedance detection and walk-navigation peaks this often (None: never), over the hours
     # before the newest stored reading, so replayed history is analysed as it arrives too.
     analyse_every_s: float | None = None
