@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from monitoring.gcj02 import to_wgs84
+from envpetition.geo_crs import to_wgs84
 from monitoring.hj212 import SHANGHAI, parse_packet
 
 Row = tuple[datetime, str, str, float | None, str | None, float | None, float | None, str | None]
@@ -82,9 +82,10 @@ def _position(obj: Mapping[str, Any]) -> tuple[float | None, float | None]:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise PayloadError(f"position {lon},{lat} out of range")
     try:
-        return to_wgs84(lon, lat, obj.get("crs"))
+        x, y = to_wgs84([lon], [lat], obj.get("crs") or "wgs84")
     except ValueError as exc:
         raise PayloadError(str(exc)) from None
+    return float(x[0]), float(y[0])
 
 
 def _reading_rows(obj: Any, sensor: str | None) -> list[Row]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from monitoring.gcj02 import gcj02_to_wgs84, to_wgs84, wgs84_to_gcj02
+from envpetition.geo_crs import wgs84_to_gcj02
 from monitoring.hj212 import build_packet
 from monitoring.payloads import PayloadError, payload_rows, sensor_from_topic
 
@@ -39,7 +39,7 @@ def test_sensor_from_topic(topic: str, sensor: str | None) -> None:
         (b'{"ts": "2024-01-01T00:00:00", "pollutant": ["a"], "value": 1}', "pollutant code"),
         (b'{"ts": "2024-01-01T00:00:00", "values": {}, "lon": 1, "lat": 2}', "non-empty object"),
         (b'{"ts": "2024-01-01T00:00:00", "pollutant": "a", "value": 1, "lon": 200, "lat": 30}', "out of range"),
-        (b'{"ts": "2024-01-01T00:00:00", "pollutant": "a", "value": 1, "lon": 117, "lat": 30, "crs": "BD-09"}', "unsupported"),
+        (b'{"ts": "2024-01-01T00:00:00", "pollutant": "a", "value": 1, "lon": 117, "lat": 30, "crs": "Mars-2000"}', "unknown CRS"),
         (build_packet("ST=22;CN=9011;PW=1;MN=X;CP=&&QnRtn=1&&").encode(), "carries no readings"),
     ],
 )
@@ -62,14 +62,12 @@ def test_modbus_packets_are_tagged() -> None:
     assert [(r[1], r[2], r[3], r[4], r[7]) for r in rows] == [("S-M1", "a34004", 5.0, "N", "crc=modbus")]
 
 
-@pytest.mark.parametrize(("lon", "lat"), [(117.8121, 30.9455), (117.6, 30.7), (121.47, 31.23), (116.39, 39.9)])
-def test_gcj02_inverse_is_exact(lon: float, lat: float) -> None:
-    glon, glat = wgs84_to_gcj02(lon, lat)
-    assert (glon, glat) != (lon, lat)
-    back = gcj02_to_wgs84(glon, glat)
-    assert abs(back[0] - lon) < 1e-9 and abs(back[1] - lat) < 1e-9
-
-
 @pytest.mark.parametrize(("crs", "same"), [(None, True), ("WGS84", True), ("EPSG:4326", True), ("GCJ02", False), ("gcj-02", False)])
-def test_to_wgs84_by_crs(crs: Any, same: bool) -> None:
-    assert (to_wgs84(117.8, 30.9, crs) == (117.8, 30.9)) is same
+def test_walknav_position_by_crs(crs: Any, same: bool) -> None:
+    """Positions are stored in WGS-84; GCJ-02 input is inverted exactly (envpetition.geo_crs)."""
+    glon, glat = (float(v[0]) for v in wgs84_to_gcj02([117.8], [30.9])) if not same else (117.8, 30.9)
+    payload = {"ts": "2024-05-01T10:00:00+08:00", "lon": glon, "lat": glat, "values": {"a24088": 1.0}}
+    if crs is not None:
+        payload["crs"] = crs
+    (row,) = payload_rows("envpetition/v1/sensors/W1/readings", json.dumps(payload).encode(), {})
+    assert abs(row[5] - 117.8) < 1e-9 and abs(row[6] - 30.9) < 1e-9

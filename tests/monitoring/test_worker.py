@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from envpetition.db import connect
-from monitoring.gcj02 import wgs84_to_gcj02
+from envpetition.geo_crs import wgs84_to_gcj02
 from monitoring.hj212 import build_packet, parse_packet
 from monitoring.publish import Publisher
 from tests.monitoring.conftest import REAL_BROKER, count, wait_for
@@ -56,8 +56,8 @@ def test_json_hj212_and_malformed_messages(start_worker: Any, fresh_database_url
     walk = [r for r in rows if r[0] == "W1"]
     assert len(walk) == 2 and walk[0][2] == datetime.fromisoformat("2024-05-01T10:00:05+08:00")
     # Stored in WGS-84: converting back gives what was sent; the offset is a few hundred metres.
-    back = wgs84_to_gcj02(walk[0][5], walk[0][6])
-    assert abs(back[0] - 117.82) < 1e-8 and abs(back[1] - 30.95) < 1e-8
+    back = wgs84_to_gcj02([walk[0][5]], [walk[0][6]])
+    assert abs(back[0][0] - 117.82) < 1e-8 and abs(back[1][0] - 30.95) < 1e-8
     assert 0.002 < abs(walk[0][5] - 117.82) + abs(walk[0][6] - 30.95) < 0.01
     assert m == (2, 90.0, 40.0, 50.0)
     assert h is None  # flag M (maintenance) is stored but kept out of averages
