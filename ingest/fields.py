@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from envpetition import LOCAL_TZ_NAME
-from envpetition.geo_crs import UnknownCRS, in_china, parse_crs
+from envpetition.geo_crs import CHINA_BOUNDS, UnknownCRS, parse_crs
 
 LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
 
@@ -128,6 +128,11 @@ def parse_received_at(value: Any, *, date_format: str | None = None) -> tuple[da
             return moment.replace(tzinfo=LOCAL_TZ), f"date converted from Excel serial {text}"
         raise BadRow(f"bad date {text!r}")
     text = unicodedata.normalize("NFKC", text)
+    if date_format is None and len(text) >= 10 and text[4] == "-":
+        try:  # the common case, in C: 2026-10-10 08:30[:00], ISO 8601 with or without offset
+            return _aware(datetime.fromisoformat(text.replace("Z", "+00:00"))), None
+        except ValueError:
+            pass
     for fmt in ((date_format,) if date_format else ()) + DATE_FORMATS:
         try:
             return _aware(datetime.strptime(text, fmt)), None
@@ -168,11 +173,16 @@ def parse_coordinates(lon: Any, lat: Any, crs: Any) -> tuple[float | None, float
         return x, y, source  # projected: checked after conversion
     if x == 0 and y == 0:
         return None, None, None  # an export's placeholder for "no coordinates"
-    if not in_china(x, y):
-        if in_china(y, x):
+    if not _in_china(x, y):
+        if _in_china(y, x):
             raise BadRow(f"coordinates swapped (经度 {x}, 纬度 {y})")
         raise BadRow(f"coordinates outside China ({x}, {y})")
     return x, y, source
+
+
+def _in_china(x: float, y: float) -> bool:
+    min_lon, min_lat, max_lon, max_lat = CHINA_BOUNDS
+    return min_lon <= x <= max_lon and min_lat <= y <= max_lat
 
 
 def stable_id(received_at: datetime, text: str, phone: str | None) -> str:
