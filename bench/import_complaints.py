@@ -127,11 +127,14 @@ def main() -> None:
             cases = conn.execute("select count(*) from cases").fetchone()[0]
             naive = naive_baseline(conn, export, args.baseline_sample)
         rate = args.complaints / seconds
+        phases = sorted(ctx.timings.items(), key=lambda kv: -kv[1])
         result = {"bench": "import_complaints", "complaints": args.complaints, "seconds": round(seconds, 2),
                   "complaints_per_s": round(rate), "accepted": summary.accepted, "duplicates": summary.duplicates,
                   "quarantined": summary.quarantined, "cases": cases,
                   "naive_insert_commit_per_s": round(naive), "ratio_vs_naive": round(rate / naive, 2),
-                  "database": "embedded" if not os.environ.get("DATABASE_URL") else "server"}
+                  "database": "embedded" if not os.environ.get("DATABASE_URL") else "server",
+                  "phase_seconds": {k: round(v, 1) for k, v in phases}}
+        print("seconds by phase: " + ", ".join(f"{k} {v:.1f}" for k, v in phases))
         print(f"{args.complaints:,} complaints in {seconds:.1f} s: {rate:,.0f}/s "
               f"(naive row-by-row insert+commit {naive:,.0f}/s, without locating or cases)")
         print(json.dumps(result))

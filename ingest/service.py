@@ -10,6 +10,10 @@ case of the event it duplicates or the burst it belongs to. Rows that cannot be 
 from __future__ import annotations
 
 import secrets
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +42,7 @@ class IntakeContext:
     rules: DedupeRules = field(default_factory=DedupeRules)
     actor: str = "ingest"
     role: str | None = "intake"
+    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds per phase
 
     @classmethod
     def load(cls, conn: psycopg.Connection[Any], *, lexicon_dir: str | None = None, rules: DedupeRules | None = None,
@@ -148,7 +153,9 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
     """
     results: list[RowResult | None] = [None] * len(entries)
     parsed = [(i, e) for i, e in enumerate(entries) if e.fields is not None]
-    placed = ctx.places.place_many([e.fields for _, e in parsed])  # type: ignore[misc]
+    with _timed(ctx, "locate"):
+        placed = ctx.places.place_many([e.fields for _, e in parsed])  # type: ignore[misc]
+    started = time.perf_counter()
     work: list[tuple[int, _Work]] = []
     for (i, entry), where in zip(parsed, placed, strict=True):
         f = entry.fields
@@ -165,6 +172,7 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
         result.priority, result.urgent = classified.priority, classified.urgent
         work.append((i, _Work(entry, f, where, result, classified)))
         results[i] = result
+    ctx.timings["classify"] += time.perf_counter() - started
     for i, entry in enumerate(entries):
         if results[i] is None:
             results[i] = _quarantine(conn, entry, source, placed_result=None)
@@ -174,6 +182,15 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
         twin.duplicate_of = twin.complaint_id = first.result.complaint_id
         twin.case_id = first.result.case_id
     return [r for r in results if r is not None]
+
+
+@contextmanager
+def _timed(ctx: IntakeContext, phase: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        ctx.timings[phase] += time.perf_counter() - started
 
 
 def _fill_location(result: RowResult, where: Placed) -> None:
@@ -227,6 +244,7 @@ def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: Inta
     work.sort(key=lambda w: (w.fields.received_at, w.result.row or 0))
     earliest = min(w.fields.received_at for w in work) - timedelta(days=rules.repeat_days)
     latest = max(w.fields.received_at for w in work) + timedelta(hours=max(rules.duplicate_hours, rules.burst_hours))
+    started = time.perf_counter()
     memory.cover(conn, earliest, latest)
     recent = memory.recent
     ids = repo.next_complaint_ids(conn, len(work))
@@ -251,12 +269,18 @@ def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: Inta
             w.seen.case_key = verdict.case_key
             w.seen.case_opened_at = None
         memory.add(w.seen)
-    for placeholder, case_id in _open_cases(conn, work, new_cases, ctx, now=now).items():
+    ctx.timings["dedupe"] += time.perf_counter() - started
+    with _timed(ctx, "dispatch.open_case"):
+        opened = _open_cases(conn, work, new_cases, ctx, now=now)
+    for placeholder, case_id in opened.items():
         memory.recent.case_sizes[case_id] += memory.recent.case_sizes.pop(placeholder, 0)
+    started = time.perf_counter()
     repo.copy_complaints(conn, (_complaint_row(w) for w in work))
     repo.copy_contacts(conn, ((w.result.complaint_id, w.fields.name, w.fields.phone, w.seen.phone_hash if w.seen else None)
                               for w in work if w.fields.name or w.fields.phone))
-    _attach(conn, work, ctx, now=now)
+    ctx.timings["copy"] += time.perf_counter() - started
+    with _timed(ctx, "dispatch.attach_complaint"):
+        _attach(conn, work, ctx, now=now)
 
 
 def _complaint_row(w: _Work) -> tuple[Any, ...]:
