@@ -31,6 +31,7 @@ from ingest.locating import Placed, Places
 from ingest.privacy import phone_hash
 
 STATUSES = ("accepted", "duplicate", "quarantined")
+TARGETED_BATCH = 200  # up to this many rows without a shared memory, read only the neighbourhood
 
 
 @dataclass
@@ -115,20 +116,33 @@ class DedupeMemory:
     complaints of this import are added as they are judged, so no batch re-reads earlier ones.
     """
 
-    def __init__(self, rules: DedupeRules) -> None:
+    def __init__(self, rules: DedupeRules, *, targeted: bool = False) -> None:
+        self.targeted = targeted  # one small batch (the API): read only what is near it
         self.recent = RecentComplaints(rules)
         self.known: set[int] = set()
         self.lo: datetime | None = None
         self.hi: datetime | None = None
 
-    def cover(self, conn: psycopg.Connection[Any], start: datetime, end: datetime) -> None:
-        """Make sure every stored complaint received between start and end is known."""
+    def cover(self, conn: psycopg.Connection[Any], start: datetime, end: datetime, work: list[_Work]) -> None:
+        """Make sure every stored complaint received between start and end (near ``work``) is known."""
         if self.lo is None or self.hi is None:
             spans = [(start, end)]
         else:
             spans = [(a, b) for a, b in ((start, self.lo), (self.hi, end)) if a < b]
         for a, b in spans:
-            rows = [r for r in repo.recent_complaints(conn, a, b) if int(r[0]) not in self.known]
+            if self.targeted:
+                lons = [w.result.lon for w in work if w.result.lon is not None]
+                lats = [w.result.lat for w in work if w.result.lat is not None]
+                margin = 0.02  # degrees, about 2 km: more than every radius of the rules
+                bbox = ((min(lons) - margin, min(lats) - margin, max(lons) + margin, max(lats) + margin)
+                        if lons else (0.0, 0.0, 0.0, 0.0))
+                phones = [h for h in (phone_hash(w.fields.phone) for w in work) if h]
+                communities = [w.placed.location.community_id for w in work
+                               if w.placed.location and w.placed.location.community_id]
+                found = repo.recent_complaints_near(conn, a, b, bbox, phones, communities)
+            else:
+                found = repo.recent_complaints(conn, a, b)
+            rows = [r for r in found if int(r[0]) not in self.known]
             with_point = [r for r in rows if r[3] is not None]
             xs, ys = to_metric([r[3] for r in with_point], [r[4] for r in with_point])
             metric = {int(r[0]): (float(x), float(y)) for r, x, y in zip(with_point, xs, ys, strict=True)}
@@ -177,7 +191,8 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
         if results[i] is None:
             results[i] = _quarantine(conn, entry, source, placed_result=None)
     accepted, twins = _drop_already_imported(conn, work)
-    _judge_and_store(conn, accepted, ctx, now=now, memory=memory or DedupeMemory(ctx.rules))
+    _judge_and_store(conn, accepted, ctx, now=now,
+                     memory=memory or DedupeMemory(ctx.rules, targeted=len(entries) <= TARGETED_BATCH))
     for first, twin in twins:
         twin.duplicate_of = twin.complaint_id = first.result.complaint_id
         twin.case_id = first.result.case_id
@@ -245,7 +260,7 @@ def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: Inta
     earliest = min(w.fields.received_at for w in work) - timedelta(days=rules.repeat_days)
     latest = max(w.fields.received_at for w in work) + timedelta(hours=max(rules.duplicate_hours, rules.burst_hours))
     started = time.perf_counter()
-    memory.cover(conn, earliest, latest)
+    memory.cover(conn, earliest, latest, work)
     recent = memory.recent
     ids = repo.next_complaint_ids(conn, len(work))
     xs, ys = to_metric([w.result.lon or 0.0 for w in work], [w.result.lat or 0.0 for w in work])
