@@ -98,3 +98,19 @@ def test_expected_datetime_comes_from_the_case_clocks(city_app, make_user, fresh
     assert one["expected_datetime"] == "2026-10-12T08:00:00+08:00"
     view = city_app.get(f"/api/complaints/{body['complaint_id']}", headers=intake).json()
     assert view["expected_datetime"].startswith("2026-10-12T08:00:00")
+
+
+def test_api_complaints_are_deduplicated_against_stored_ones(city_app, make_user):
+    intake = make_user("intake")
+    first = city_app.post("/api/complaints", headers=intake, json={
+        "text": "小区里有臭味", "lon": 117.805, "lat": 30.905, "phone": "13800000001", "channel": "12369",
+        "received_at": "2026-10-10T08:00:00+08:00"}).json()
+    again = city_app.post("/api/complaints", headers=intake, json={
+        "text": "东湖小区臭气熏天", "address": "东湖小区", "phone": "138 0000 0001", "channel": "12345",
+        "received_at": "2026-10-10T09:30:00+08:00"}).json()
+    assert again["status"] == "duplicate" and again["duplicate_of"] == first["complaint_id"]
+    assert again["case_id"] == first["case_id"]
+    burst = city_app.post("/api/complaints", headers=intake, json={
+        "text": "闻到臭味", "lon": 117.806, "lat": 30.906, "channel": "12369",
+        "received_at": "2026-10-10T09:45:00+08:00"}).json()
+    assert burst["status"] == "accepted" and burst["case_id"] == first["case_id"]
