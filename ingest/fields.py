@@ -34,6 +34,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "crs": ("坐标系", "坐标类型", "crs"),
     "text": ("举报内容", "诉求内容", "内容", "投诉内容", "来信内容", "问题描述", "description", "text"),
     "method": ("方式", "来源方式", "信访方式", "method"),
+    "category_hint": ("投诉类别", "问题类别", "service_code", "category_hint"),
 }
 REQUIRED = ("received_at", "text")
 
@@ -66,6 +67,7 @@ class ComplaintFields:
     raw_lat: float | None = None
     source_crs: str | None = None
     method: str | None = None
+    category_hint: str | None = None  # what the citizen picked (Open311 service_code), used when text says nothing
     warnings: list[str] = field(default_factory=list)
 
 
@@ -217,5 +219,6 @@ def fields_from_row(row: dict[str, Any], columns: dict[str, list[str]], *, chann
     return ComplaintFields(
         channel=channel, external_id=external_id, received_at=received_at, text=text, address=get("address"),
         reported_party=get("reported_party"), name=get("name"), phone=phone, raw_lon=lon, raw_lat=lat,
-        source_crs=crs, method=get("method"), warnings=[warning] if warning else [],
+        source_crs=crs, method=get("method"), category_hint=get("category_hint"),
+        warnings=[warning] if warning else [],
     )

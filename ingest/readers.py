@@ -24,6 +24,7 @@ OPEN311_COLUMNS = {
     "external_id": ["service_request_id", "token"], "received_at": ["requested_datetime"],
     "text": ["description"], "address": ["address", "address_string"], "lon": ["long"], "lat": ["lat"], "crs": ["crs"],
     "name": ["name", "first_name"], "phone": ["phone"], "reported_party": ["reported_party"],
+    "category_hint": ["service_code"],
 }
 
 

@@ -181,7 +181,7 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
             entries[i].channel, entries[i].external_id = f.channel, f.external_id
             continue
         enterprise_involved = bool(result.enterprise or f.reported_party)
-        classified = ctx.classifier.classify(f.text, enterprise_involved=enterprise_involved)
+        classified = ctx.classifier.classify(f.text, enterprise_involved=enterprise_involved, hint=f.category_hint)
         result.categories, result.signals = classified.categories, classified.signals
         result.priority, result.urgent = classified.priority, classified.urgent
         work.append((i, _Work(entry, f, where, result, classified)))
