@@ -187,9 +187,7 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
         work.append((i, _Work(entry, f, where, result, classified)))
         results[i] = result
     ctx.timings["classify"] += time.perf_counter() - started
-    for i, entry in enumerate(entries):
-        if results[i] is None:
-            results[i] = _quarantine(conn, entry, source, placed_result=None)
+    _quarantine_unless_imported(conn, entries, results, source)
     accepted, twins = _drop_already_imported(conn, work)
     _judge_and_store(conn, accepted, ctx, now=now,
                      memory=memory or DedupeMemory(ctx.rules, targeted=len(entries) <= TARGETED_BATCH))
@@ -218,7 +216,26 @@ def _fill_location(result: RowResult, where: Placed) -> None:
     result.nearby_enterprises = [{"name": n.name, "distance_m": round(n.distance_m, 1)} for n in loc.nearby_enterprises]
 
 
-def _quarantine(conn: psycopg.Connection[Any], entry: Entry, source: str, placed_result: RowResult | None) -> RowResult:
+def _quarantine_unless_imported(conn: psycopg.Connection[Any], entries: list[Entry], results: list[RowResult | None],
+                                source: str) -> None:
+    """Quarantine the rows that could not be taken, unless a person already fixed and imported them."""
+    waiting = [i for i, r in enumerate(results) if r is None]
+    by_channel: dict[str, list[str]] = {}
+    for i in waiting:
+        if entries[i].channel and entries[i].external_id:
+            by_channel.setdefault(entries[i].channel, []).append(entries[i].external_id)  # type: ignore[arg-type]
+    known = {(ch, ext): hit for ch, ids in by_channel.items() for ext, hit in repo.existing_ids(conn, ch, ids).items()}
+    for i in waiting:
+        entry = entries[i]
+        hit = known.get((entry.channel or "", entry.external_id or ""))
+        if hit is not None:
+            results[i] = RowResult(entry.row_no, entry.channel, entry.external_id, "duplicate", complaint_id=hit[0],
+                                   case_id=hit[1], duplicate_of=hit[0], reason="already imported")
+        else:
+            results[i] = _quarantine(conn, entry, source)
+
+
+def _quarantine(conn: psycopg.Connection[Any], entry: Entry, source: str) -> RowResult:
     reason = entry.error or "unreadable row"
     kind = "needs_location" if reason.startswith("needs location") else "bad_row"
     qid = repo.quarantine(conn, source=source, row_no=entry.row_no, raw=entry.raw, reason=reason, kind=kind,
