@@ -220,11 +220,7 @@ def _quarantine_unless_imported(conn: psycopg.Connection[Any], entries: list[Ent
                                 source: str) -> None:
     """Quarantine the rows that could not be taken, unless a person already fixed and imported them."""
     waiting = [i for i, r in enumerate(results) if r is None]
-    by_channel: dict[str, list[str]] = {}
-    for i in waiting:
-        if entries[i].channel and entries[i].external_id:
-            by_channel.setdefault(entries[i].channel, []).append(entries[i].external_id)  # type: ignore[arg-type]
-    known = {(ch, ext): hit for ch, ids in by_channel.items() for ext, hit in repo.existing_ids(conn, ch, ids).items()}
+    known = _already_imported(conn, [(entries[i].channel, entries[i].external_id) for i in waiting])
     for i in waiting:
         entry = entries[i]
         hit = known.get((entry.channel or "", entry.external_id or ""))
@@ -233,6 +229,16 @@ def _quarantine_unless_imported(conn: psycopg.Connection[Any], entries: list[Ent
                                    case_id=hit[1], duplicate_of=hit[0], reason="already imported")
         else:
             results[i] = _quarantine(conn, entry, source)
+
+
+def _already_imported(conn: psycopg.Connection[Any], keys: list[tuple[str | None, str | None]]
+                      ) -> dict[tuple[str, str], tuple[int, int | None]]:
+    """(channel, external id) -> (complaint id, case id) for the keys already stored."""
+    by_channel: dict[str, list[str]] = {}
+    for channel, external_id in keys:
+        if channel and external_id:
+            by_channel.setdefault(channel, []).append(external_id)
+    return {(ch, ext): hit for ch, ids in by_channel.items() for ext, hit in repo.existing_ids(conn, ch, ids).items()}
 
 
 def _quarantine(conn: psycopg.Connection[Any], entry: Entry, source: str) -> RowResult:
@@ -246,10 +252,7 @@ def _quarantine(conn: psycopg.Connection[Any], entry: Entry, source: str) -> Row
 def _drop_already_imported(conn: psycopg.Connection[Any], work: list[tuple[int, _Work]]
                            ) -> tuple[list[_Work], list[tuple[_Work, RowResult]]]:
     """Rows imported before (same channel and external id) change nothing: status duplicate."""
-    by_channel: dict[str, list[str]] = {}
-    for _, w in work:
-        by_channel.setdefault(w.fields.channel, []).append(w.fields.external_id)
-    known = {(ch, ext): hit for ch, ids in by_channel.items() for ext, hit in repo.existing_ids(conn, ch, ids).items()}
+    known = _already_imported(conn, [(w.fields.channel, w.fields.external_id) for _, w in work])
     fresh: list[_Work] = []
     twins: list[tuple[_Work, RowResult]] = []
     first_in_batch: dict[tuple[str, str], _Work] = {}
