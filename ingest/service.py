@@ -133,7 +133,7 @@ class DedupeMemory:
             if self.targeted:
                 lons = [w.result.lon for w in work if w.result.lon is not None]
                 lats = [w.result.lat for w in work if w.result.lat is not None]
-                margin = 0.02  # degrees, about 2 km: more than every radius of the rules
+                margin = 0.007  # degrees: about 700 m of longitude and 780 m of latitude here, > every radius
                 bbox = ((min(lons) - margin, min(lats) - margin, max(lons) + margin, max(lats) + margin)
                         if lons else (0.0, 0.0, 0.0, 0.0))
                 phones = [h for h in (phone_hash(w.fields.phone) for w in work) if h]
