@@ -133,7 +133,9 @@ class DedupeMemory:
             if self.targeted:
                 lons = [w.result.lon for w in work if w.result.lon is not None]
                 lats = [w.result.lat for w in work if w.result.lat is not None]
-                margin = 0.007  # degrees: about 700 m of longitude and 780 m of latitude here, > every radius
+                rules = self.recent.rules
+                radius = max(rules.burst_radius_m, rules.duplicate_place_m, rules.repeat_place_m)
+                margin = radius * 1.3 / 80_000  # degrees; a degree of longitude is over 80 km south of 44 N
                 bbox = ((min(lons) - margin, min(lats) - margin, max(lons) + margin, max(lats) + margin)
                         if lons else (0.0, 0.0, 0.0, 0.0))
                 phones = [h for h in (phone_hash(w.fields.phone) for w in work) if h]
