@@ -85,6 +85,7 @@ class KindIndex:
     metric: Any
     metric_tree: shapely.STRtree
     boundaries: Any
+    boundary_tree: shapely.STRtree
 
     @classmethod
     def build(cls, areas: Sequence[Area]) -> KindIndex:
@@ -93,7 +94,7 @@ class KindIndex:
         metric = to_metric_geoms(geoms) if len(geoms) else geoms
         boundaries = shapely.boundary(metric) if len(geoms) else geoms
         return cls(list(areas), geoms, shapely.STRtree(geoms), shapely.area(geoms).astype(float) if len(geoms) else np.zeros(0),
-                   metric, shapely.STRtree(metric), boundaries)
+                   metric, shapely.STRtree(metric), boundaries, shapely.STRtree(boundaries))
 
 
 @dataclass
@@ -174,8 +175,7 @@ class Locator:
             index = self.kinds[kind]
             if not index.areas:
                 continue
-            tree = shapely.STRtree(index.boundaries)
-            point_idx, _ = tree.query(points, predicate="dwithin", distance=self.boundary_m)
+            point_idx, _ = index.boundary_tree.query(points, predicate="dwithin", distance=self.boundary_m)
             flags[point_idx] = True
         return flags
 

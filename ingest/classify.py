@@ -125,8 +125,11 @@ class Classifier:
                 found.setdefault(term, match.start())
         return found
 
-    def classify(self, text: str, *, enterprise_involved: bool = False) -> Classification:
-        """Categories (multi-label), urgency signals and priority of one complaint text."""
+    def classify(self, text: str, *, enterprise_involved: bool = False, hint: str | None = None) -> Classification:
+        """Categories (multi-label), urgency signals and priority of one complaint text.
+
+        ``hint`` (the category a citizen picked in a form) is used only when the text names none.
+        """
         lowered = (text or "").lower()
         hits = self._hits(lowered, self.pattern, self.by_term)
         masks = [(start, start + len(t.term)) for t, start in hits.items() if t.key == "mask"]
@@ -145,7 +148,7 @@ class Classifier:
                 matched.setdefault(t.key, []).append(t.term)
         if "noise_generic" in keys and not keys & set(GROUPS["noise"][:4]):
             keys.add("noise_industrial" if enterprise_involved else "noise_social")
-        categories = [c for c in CATEGORIES if c in keys] or ["other"]
+        categories = [c for c in CATEGORIES if c in keys] or [hint_category(hint)]
         signals: list[str] = []
         priority = "normal"
         for t in self._hits(lowered, self.signal_pattern, self.signal_by_term):
@@ -157,6 +160,21 @@ class Classifier:
             if PRIORITIES.index(t.priority) < PRIORITIES.index(priority):
                 priority = t.priority
         return Classification(categories, signals, priority, matched)
+
+
+HINTS = {"dust": "smoke_dust", "smoke": "smoke_dust", "air": "industrial_exhaust", "noise": "noise_social",
+         "waste": "solid_waste", "fumes": "cooking_fumes", "扬尘": "smoke_dust", "噪声": "noise_social",
+         "噪音": "noise_social", "废气": "industrial_exhaust", "异味": "odour", "油烟": "cooking_fumes",
+         "水": "water", "水污染": "water", "固废": "solid_waste", "垃圾": "solid_waste", "辐射": "radiation",
+         "生态": "ecology"}
+
+
+def hint_category(hint: str | None) -> str:
+    """A form's category (our code, a common short code, or a Chinese label) as one of CATEGORIES."""
+    key = (hint or "").strip().lower()
+    if key in CATEGORIES:
+        return key
+    return HINTS.get(key, "other")
 
 
 @lru_cache(maxsize=4)

@@ -63,9 +63,9 @@ class RecentComplaints:
 
     rules: DedupeRules
     items: list[Seen] = field(default_factory=list)
-    cells: dict[tuple[int, int], list[Seen]] = field(default_factory=lambda: defaultdict(list))
+    cells: dict[tuple[int, int, str], list[Seen]] = field(default_factory=lambda: defaultdict(list))
     phones: dict[str, list[Seen]] = field(default_factory=lambda: defaultdict(list))
-    no_place: dict[int, list[Seen]] = field(default_factory=lambda: defaultdict(list))
+    no_place: dict[tuple[int, str], list[Seen]] = field(default_factory=lambda: defaultdict(list))
     case_sizes: Counter[int] = field(default_factory=Counter)
 
     def _cell(self, x: float, y: float) -> tuple[int, int]:
@@ -76,27 +76,35 @@ class RecentComplaints:
         self.items.append(seen)
         if seen.case_key is not None:
             self.case_sizes[seen.case_key] += 1
-        if seen.x is not None and seen.y is not None:
-            self.cells[self._cell(seen.x, seen.y)].append(seen)
-        elif seen.community_id is not None:
-            self.no_place[seen.community_id].append(seen)
+        # Indexed per category: every rule but the phone one needs a shared category.
+        for category in seen.categories:
+            if seen.x is not None and seen.y is not None:
+                self.cells[(*self._cell(seen.x, seen.y), category)].append(seen)
+            elif seen.community_id is not None:
+                self.no_place[(seen.community_id, category)].append(seen)
         if seen.phone_hash:
             self.phones[seen.phone_hash].append(seen)
 
-    def near(self, x: float | None, y: float | None, community_id: int | None) -> list[tuple[Seen, float]]:
-        """Known complaints near a place with their distance (same community counts as 0 m without coordinates)."""
-        if x is None or y is None:
-            return [(s, 0.0) for s in self.no_place.get(community_id or -1, [])] if community_id else []
-        cx, cy = self._cell(x, y)
-        out = []
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for s in self.cells.get((cx + dx, cy + dy), ()):
-                    if s.x is not None and s.y is not None:
-                        out.append((s, math.hypot(s.x - x, s.y - y)))
-        if community_id is not None:
-            out.extend((s, 0.0) for s in self.no_place.get(community_id, []))
-        return out
+    def near(self, x: float | None, y: float | None, community_id: int | None,
+             categories: frozenset[str]) -> list[tuple[Seen, float]]:
+        """Known complaints sharing a category near a place, with their distance in metres.
+
+        Without coordinates, the same community counts as 0 m.
+        """
+        found: dict[int, tuple[Seen, float]] = {}
+        for category in categories:
+            if community_id is not None:
+                for s in self.no_place.get((community_id, category), ()):
+                    found[s.key] = (s, 0.0)
+            if x is None or y is None:
+                continue
+            cx, cy = self._cell(x, y)
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    for s in self.cells.get((cx + dx, cy + dy, category), ()):
+                        if s.key not in found:
+                            found[s.key] = (s, math.hypot(s.x - x, s.y - y))  # type: ignore[operator]
+        return list(found.values())
 
 
 def judge(new: Seen, recent: RecentComplaints) -> Verdict:
@@ -111,8 +119,7 @@ def judge(new: Seen, recent: RecentComplaints) -> Verdict:
         return abs(new.received_at - s.received_at) <= window
 
     by_phone = recent.phones.get(new.phone_hash, []) if new.phone_hash else []
-    nearby = recent.near(new.x, new.y, new.community_id)
-    shares = [(s, d) for s, d in nearby if s.categories & new.categories and s.key != new.key]
+    shares = [(s, d) for s, d in recent.near(new.x, new.y, new.community_id, new.categories) if s.key != new.key]
 
     # 1. Duplicate: same event, reported again (same phone, or same place through another channel).
     duplicates = [s for s in by_phone if s.categories & new.categories and within(s, dup_window)]

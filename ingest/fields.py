@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from envpetition import LOCAL_TZ_NAME
-from envpetition.geo_crs import UnknownCRS, in_china, parse_crs
+from envpetition.geo_crs import CHINA_BOUNDS, UnknownCRS, parse_crs
 
 LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
 
@@ -34,6 +34,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "crs": ("坐标系", "坐标类型", "crs"),
     "text": ("举报内容", "诉求内容", "内容", "投诉内容", "来信内容", "问题描述", "description", "text"),
     "method": ("方式", "来源方式", "信访方式", "method"),
+    "category_hint": ("投诉类别", "问题类别", "service_code", "category_hint"),
 }
 REQUIRED = ("received_at", "text")
 
@@ -66,6 +67,7 @@ class ComplaintFields:
     raw_lat: float | None = None
     source_crs: str | None = None
     method: str | None = None
+    category_hint: str | None = None  # what the citizen picked (Open311 service_code), used when text says nothing
     warnings: list[str] = field(default_factory=list)
 
 
@@ -128,6 +130,11 @@ def parse_received_at(value: Any, *, date_format: str | None = None) -> tuple[da
             return moment.replace(tzinfo=LOCAL_TZ), f"date converted from Excel serial {text}"
         raise BadRow(f"bad date {text!r}")
     text = unicodedata.normalize("NFKC", text)
+    if date_format is None and len(text) >= 10 and text[4] == "-":
+        try:  # the common case, in C: 2026-10-10 08:30[:00], ISO 8601 with or without offset
+            return _aware(datetime.fromisoformat(text.replace("Z", "+00:00"))), None
+        except ValueError:
+            pass
     for fmt in ((date_format,) if date_format else ()) + DATE_FORMATS:
         try:
             return _aware(datetime.strptime(text, fmt)), None
@@ -168,11 +175,16 @@ def parse_coordinates(lon: Any, lat: Any, crs: Any) -> tuple[float | None, float
         return x, y, source  # projected: checked after conversion
     if x == 0 and y == 0:
         return None, None, None  # an export's placeholder for "no coordinates"
-    if not in_china(x, y):
-        if in_china(y, x):
+    if not _in_china(x, y):
+        if _in_china(y, x):
             raise BadRow(f"coordinates swapped (经度 {x}, 纬度 {y})")
         raise BadRow(f"coordinates outside China ({x}, {y})")
     return x, y, source
+
+
+def _in_china(x: float, y: float) -> bool:
+    min_lon, min_lat, max_lon, max_lat = CHINA_BOUNDS
+    return min_lon <= x <= max_lon and min_lat <= y <= max_lat
 
 
 def stable_id(received_at: datetime, text: str, phone: str | None) -> str:
@@ -207,5 +219,6 @@ def fields_from_row(row: dict[str, Any], columns: dict[str, list[str]], *, chann
     return ComplaintFields(
         channel=channel, external_id=external_id, received_at=received_at, text=text, address=get("address"),
         reported_party=get("reported_party"), name=get("name"), phone=phone, raw_lon=lon, raw_lat=lat,
-        source_crs=crs, method=get("method"), warnings=[warning] if warning else [],
+        source_crs=crs, method=get("method"), category_hint=get("category_hint"),
+        warnings=[warning] if warning else [],
     )

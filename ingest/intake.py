@@ -71,7 +71,8 @@ def open311_payload(form: dict[str, Any]) -> dict[str, Any]:
     name = " ".join(filter(None, [form.get("last_name"), form.get("first_name")])) or None
     return {"text": form.get("description"), "lat": form.get("lat"), "lon": form.get("long"),
             "address": form.get("address_string"), "name": name, "phone": form.get("phone"),
-            "crs": form.get("crs"), "received_at": form.get("requested_datetime")}
+            "crs": form.get("crs"), "received_at": form.get("requested_datetime"),
+            "category_hint": form.get("service_code")}
 
 
 def complaint_view(conn: psycopg.Connection[Any], complaint_id: int, *, unmasked: bool) -> dict[str, Any]:

@@ -24,6 +24,7 @@ OPEN311_COLUMNS = {
     "external_id": ["service_request_id", "token"], "received_at": ["requested_datetime"],
     "text": ["description"], "address": ["address", "address_string"], "lon": ["long"], "lat": ["lat"], "crs": ["crs"],
     "name": ["name", "first_name"], "phone": ["phone"], "reported_party": ["reported_party"],
+    "category_hint": ["service_code"],
 }
 
 
@@ -92,7 +93,9 @@ def _decode(data: bytes, preferred: str | None = None) -> tuple[str, str]:
 
 
 def _frame_rows(frame: pd.DataFrame) -> list[tuple[int, dict[str, Any]]]:
-    frame = frame.dropna(how="all")
+    """Rows as dicts numbered from 1, leaving out rows with every cell blank (",,,,," lines)."""
+    blank = frame.map(lambda v: v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip()))
+    frame = frame[~blank.all(axis=1)]
     records = frame.to_dict(orient="records")
     return [(int(i) + 1, {str(k): v for k, v in rec.items()}) for i, rec in zip(frame.index, records, strict=True)]
 

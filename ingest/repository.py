@@ -32,6 +32,9 @@ left join complainant_contacts k on k.complaint_id = c.id
 left join cases s on s.id = c.case_id
 where c.received_at between %s and %s
 """
+RECENT_NEAR = RECENT + """
+  and ((c.lon between %s and %s and c.lat between %s and %s) or k.phone_hash = any(%s) or c.community_id = any(%s))
+"""
 INSERT_QUARANTINE = """
 insert into quarantine (source, row_no, raw, reason, kind, channel, external_id, fingerprint)
 values (%s, %s, %s, %s, %s, %s, %s, %s)
@@ -95,6 +98,15 @@ def existing_ids(conn: psycopg.Connection[Any], channel: str, external_ids: Sequ
 
 def recent_complaints(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> list[tuple[Any, ...]]:
     return conn.execute(RECENT, (start, end)).fetchall()
+
+
+def recent_complaints_near(conn: psycopg.Connection[Any], start: datetime, end: datetime,
+                           bbox: tuple[float, float, float, float], phone_hashes: list[str],
+                           community_ids: list[int]) -> list[tuple[Any, ...]]:
+    """Recent complaints inside a lon/lat box, or with one of the phones, or in one of the communities."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return conn.execute(RECENT_NEAR, (start, end, min_lon, max_lon, min_lat, max_lat, phone_hashes,
+                                      community_ids)).fetchall()
 
 
 def next_complaint_ids(conn: psycopg.Connection[Any], count: int) -> list[int]:

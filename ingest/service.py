@@ -10,6 +10,10 @@ case of the event it duplicates or the burst it belongs to. Rows that cannot be 
 from __future__ import annotations
 
 import secrets
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +31,7 @@ from ingest.locating import Placed, Places
 from ingest.privacy import phone_hash
 
 STATUSES = ("accepted", "duplicate", "quarantined")
+TARGETED_BATCH = 200  # up to this many rows without a shared memory, read only the neighbourhood
 
 
 @dataclass
@@ -39,6 +44,7 @@ class IntakeContext:
     actor: str = "ingest"
     role: str | None = "intake"
     backfill: bool = False  # history import: cases are registered at each complaint's receipt time
+    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds per phase
 
     def event_time(self, fields: ComplaintFields, now: datetime) -> datetime:
         """When the case history says the complaint was registered."""
@@ -115,20 +121,35 @@ class DedupeMemory:
     complaints of this import are added as they are judged, so no batch re-reads earlier ones.
     """
 
-    def __init__(self, rules: DedupeRules) -> None:
+    def __init__(self, rules: DedupeRules, *, targeted: bool = False) -> None:
+        self.targeted = targeted  # one small batch (the API): read only what is near it
         self.recent = RecentComplaints(rules)
         self.known: set[int] = set()
         self.lo: datetime | None = None
         self.hi: datetime | None = None
 
-    def cover(self, conn: psycopg.Connection[Any], start: datetime, end: datetime) -> None:
-        """Make sure every stored complaint received between start and end is known."""
+    def cover(self, conn: psycopg.Connection[Any], start: datetime, end: datetime, work: list[_Work]) -> None:
+        """Make sure every stored complaint received between start and end (near ``work``) is known."""
         if self.lo is None or self.hi is None:
             spans = [(start, end)]
         else:
             spans = [(a, b) for a, b in ((start, self.lo), (self.hi, end)) if a < b]
         for a, b in spans:
-            rows = [r for r in repo.recent_complaints(conn, a, b) if int(r[0]) not in self.known]
+            if self.targeted:
+                lons = [w.result.lon for w in work if w.result.lon is not None]
+                lats = [w.result.lat for w in work if w.result.lat is not None]
+                rules = self.recent.rules
+                radius = max(rules.burst_radius_m, rules.duplicate_place_m, rules.repeat_place_m)
+                margin = radius * 1.3 / 80_000  # degrees; a degree of longitude is over 80 km south of 44 N
+                bbox = ((min(lons) - margin, min(lats) - margin, max(lons) + margin, max(lats) + margin)
+                        if lons else (0.0, 0.0, 0.0, 0.0))
+                phones = [h for h in (phone_hash(w.fields.phone) for w in work) if h]
+                communities = [w.placed.location.community_id for w in work
+                               if w.placed.location and w.placed.location.community_id]
+                found = repo.recent_complaints_near(conn, a, b, bbox, phones, communities)
+            else:
+                found = repo.recent_complaints(conn, a, b)
+            rows = [r for r in found if int(r[0]) not in self.known]
             with_point = [r for r in rows if r[3] is not None]
             xs, ys = to_metric([r[3] for r in with_point], [r[4] for r in with_point])
             metric = {int(r[0]): (float(x), float(y)) for r, x, y in zip(with_point, xs, ys, strict=True)}
@@ -153,7 +174,9 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
     """
     results: list[RowResult | None] = [None] * len(entries)
     parsed = [(i, e) for i, e in enumerate(entries) if e.fields is not None]
-    placed = ctx.places.place_many([e.fields for _, e in parsed])  # type: ignore[misc]
+    with _timed(ctx, "locate"):
+        placed = ctx.places.place_many([e.fields for _, e in parsed])  # type: ignore[misc]
+    started = time.perf_counter()
     work: list[tuple[int, _Work]] = []
     for (i, entry), where in zip(parsed, placed, strict=True):
         f = entry.fields
@@ -165,20 +188,29 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
             entries[i].channel, entries[i].external_id = f.channel, f.external_id
             continue
         enterprise_involved = bool(result.enterprise or f.reported_party)
-        classified = ctx.classifier.classify(f.text, enterprise_involved=enterprise_involved)
+        classified = ctx.classifier.classify(f.text, enterprise_involved=enterprise_involved, hint=f.category_hint)
         result.categories, result.signals = classified.categories, classified.signals
         result.priority, result.urgent = classified.priority, classified.urgent
         work.append((i, _Work(entry, f, where, result, classified)))
         results[i] = result
-    for i, entry in enumerate(entries):
-        if results[i] is None:
-            results[i] = _quarantine(conn, entry, source, placed_result=None)
+    ctx.timings["classify"] += time.perf_counter() - started
+    _quarantine_unless_imported(conn, entries, results, source)
     accepted, twins = _drop_already_imported(conn, work)
-    _judge_and_store(conn, accepted, ctx, now=now, memory=memory or DedupeMemory(ctx.rules))
+    _judge_and_store(conn, accepted, ctx, now=now,
+                     memory=memory or DedupeMemory(ctx.rules, targeted=len(entries) <= TARGETED_BATCH))
     for first, twin in twins:
         twin.duplicate_of = twin.complaint_id = first.result.complaint_id
         twin.case_id = first.result.case_id
     return [r for r in results if r is not None]
+
+
+@contextmanager
+def _timed(ctx: IntakeContext, phase: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        ctx.timings[phase] += time.perf_counter() - started
 
 
 def _fill_location(result: RowResult, where: Placed) -> None:
@@ -191,7 +223,32 @@ def _fill_location(result: RowResult, where: Placed) -> None:
     result.nearby_enterprises = [{"name": n.name, "distance_m": round(n.distance_m, 1)} for n in loc.nearby_enterprises]
 
 
-def _quarantine(conn: psycopg.Connection[Any], entry: Entry, source: str, placed_result: RowResult | None) -> RowResult:
+def _quarantine_unless_imported(conn: psycopg.Connection[Any], entries: list[Entry], results: list[RowResult | None],
+                                source: str) -> None:
+    """Quarantine the rows that could not be taken, unless a person already fixed and imported them."""
+    waiting = [i for i, r in enumerate(results) if r is None]
+    known = _already_imported(conn, [(entries[i].channel, entries[i].external_id) for i in waiting])
+    for i in waiting:
+        entry = entries[i]
+        hit = known.get((entry.channel or "", entry.external_id or ""))
+        if hit is not None:
+            results[i] = RowResult(entry.row_no, entry.channel, entry.external_id, "duplicate", complaint_id=hit[0],
+                                   case_id=hit[1], duplicate_of=hit[0], reason="already imported")
+        else:
+            results[i] = _quarantine(conn, entry, source)
+
+
+def _already_imported(conn: psycopg.Connection[Any], keys: list[tuple[str | None, str | None]]
+                      ) -> dict[tuple[str, str], tuple[int, int | None]]:
+    """(channel, external id) -> (complaint id, case id) for the keys already stored."""
+    by_channel: dict[str, list[str]] = {}
+    for channel, external_id in keys:
+        if channel and external_id:
+            by_channel.setdefault(channel, []).append(external_id)
+    return {(ch, ext): hit for ch, ids in by_channel.items() for ext, hit in repo.existing_ids(conn, ch, ids).items()}
+
+
+def _quarantine(conn: psycopg.Connection[Any], entry: Entry, source: str) -> RowResult:
     reason = entry.error or "unreadable row"
     kind = "needs_location" if reason.startswith("needs location") else "bad_row"
     qid = repo.quarantine(conn, source=source, row_no=entry.row_no, raw=entry.raw, reason=reason, kind=kind,
@@ -202,10 +259,7 @@ def _quarantine(conn: psycopg.Connection[Any], entry: Entry, source: str, placed
 def _drop_already_imported(conn: psycopg.Connection[Any], work: list[tuple[int, _Work]]
                            ) -> tuple[list[_Work], list[tuple[_Work, RowResult]]]:
     """Rows imported before (same channel and external id) change nothing: status duplicate."""
-    by_channel: dict[str, list[str]] = {}
-    for _, w in work:
-        by_channel.setdefault(w.fields.channel, []).append(w.fields.external_id)
-    known = {(ch, ext): hit for ch, ids in by_channel.items() for ext, hit in repo.existing_ids(conn, ch, ids).items()}
+    known = _already_imported(conn, [(w.fields.channel, w.fields.external_id) for _, w in work])
     fresh: list[_Work] = []
     twins: list[tuple[_Work, RowResult]] = []
     first_in_batch: dict[tuple[str, str], _Work] = {}
@@ -232,7 +286,8 @@ def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: Inta
     work.sort(key=lambda w: (w.fields.received_at, w.result.row or 0))
     earliest = min(w.fields.received_at for w in work) - timedelta(days=rules.repeat_days)
     latest = max(w.fields.received_at for w in work) + timedelta(hours=max(rules.duplicate_hours, rules.burst_hours))
-    memory.cover(conn, earliest, latest)
+    started = time.perf_counter()
+    memory.cover(conn, earliest, latest, work)
     recent = memory.recent
     ids = repo.next_complaint_ids(conn, len(work))
     xs, ys = to_metric([w.result.lon or 0.0 for w in work], [w.result.lat or 0.0 for w in work])
@@ -256,12 +311,18 @@ def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: Inta
             w.seen.case_key = verdict.case_key
             w.seen.case_opened_at = None
         memory.add(w.seen)
-    for placeholder, case_id in _open_cases(conn, work, new_cases, ctx, now=now).items():
+    ctx.timings["dedupe"] += time.perf_counter() - started
+    with _timed(ctx, "dispatch.open_case"):
+        opened = _open_cases(conn, work, new_cases, ctx, now=now)
+    for placeholder, case_id in opened.items():
         memory.recent.case_sizes[case_id] += memory.recent.case_sizes.pop(placeholder, 0)
+    started = time.perf_counter()
     repo.copy_complaints(conn, (_complaint_row(w) for w in work))
     repo.copy_contacts(conn, ((w.result.complaint_id, w.fields.name, w.fields.phone, w.seen.phone_hash if w.seen else None)
                               for w in work if w.fields.name or w.fields.phone))
-    _attach(conn, work, ctx, now=now)
+    ctx.timings["copy"] += time.perf_counter() - started
+    with _timed(ctx, "dispatch.attach_complaint"):
+        _attach(conn, work, ctx, now=now)
 
 
 def _complaint_row(w: _Work) -> tuple[Any, ...]:

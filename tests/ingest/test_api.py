@@ -98,3 +98,39 @@ def test_expected_datetime_comes_from_the_case_clocks(city_app, make_user, fresh
     assert one["expected_datetime"] == "2026-10-12T08:00:00+08:00"
     view = city_app.get(f"/api/complaints/{body['complaint_id']}", headers=intake).json()
     assert view["expected_datetime"].startswith("2026-10-12T08:00:00")
+
+
+def test_api_complaints_are_deduplicated_against_stored_ones(city_app, make_user):
+    intake = make_user("intake")
+    first = city_app.post("/api/complaints", headers=intake, json={
+        "text": "小区里有臭味", "lon": 117.805, "lat": 30.905, "phone": "13800000001", "channel": "12369",
+        "received_at": "2026-10-10T08:00:00+08:00"}).json()
+    again = city_app.post("/api/complaints", headers=intake, json={
+        "text": "东湖小区臭气熏天", "address": "东湖小区", "phone": "138 0000 0001", "channel": "12345",
+        "received_at": "2026-10-10T09:30:00+08:00"}).json()
+    assert again["status"] == "duplicate" and again["duplicate_of"] == first["complaint_id"]
+    assert again["case_id"] == first["case_id"]
+    burst = city_app.post("/api/complaints", headers=intake, json={
+        "text": "闻到臭味", "lon": 117.806, "lat": 30.906, "channel": "12369",
+        "received_at": "2026-10-10T09:45:00+08:00"}).json()
+    assert burst["status"] == "accepted" and burst["case_id"] == first["case_id"]
+
+
+def test_placed_row_is_not_quarantined_again_on_reimport(city_app, make_user, fresh_database_url, tmp_path):
+    from ingest.importer import import_file
+    from ingest.service import IntakeContext
+
+    from .conftest import HEADER_12369, write_csv
+
+    path = write_csv(tmp_path / "a.csv", HEADER_12369, ["N1,2026-10-10 08:30,,,,某条小路边,,,,有人倾倒垃圾"])
+    with connect(fresh_database_url, autocommit=True) as conn:
+        first = import_file(conn, path, now=NOW, ctx=IntakeContext.load(conn))
+    assert first.needs_location == 1
+    intake = make_user("intake")
+    (row,) = city_app.get("/api/quarantine", headers=intake).json()
+    placed = city_app.post(f"/api/quarantine/{row['id']}/place", headers=intake, json={"lon": 117.825, "lat": 30.905})
+    assert placed.json()["external_id"] == "N1" and placed.json()["channel"] == "12369"
+    with connect(fresh_database_url, autocommit=True) as conn:
+        again = import_file(conn, path, now=NOW, ctx=IntakeContext.load(conn))
+        open_rows = conn.execute("select count(*) from quarantine where resolved_at is null").fetchone()
+    assert (again.duplicates, again.quarantined, open_rows) == (1, 0, (0,))

@@ -119,3 +119,9 @@ def test_parse_received_at_refuses(value):
 ])
 def test_parse_coordinates(lon, lat, crs, expected):
     assert parse_coordinates(lon, lat, crs) == expected
+
+
+def test_rows_of_only_commas_are_not_complaints(conn, ctx, tmp_path):
+    path = write_csv(tmp_path / "commas.csv", HEADER_12369, [",,,,,,,,,", GOOD, " , ,,,,,,,,"])
+    summary, results = run_import(conn, path, ctx)
+    assert (summary.rows, summary.accepted, summary.quarantined) == (1, 1, 0) and results[0].row == 2

@@ -66,3 +66,14 @@ def test_evaluation_reports_every_category():
     report = evaluate()
     assert set(report["per_category"]) == set(CATEGORIES) and report["n"] >= 150
     assert 0 < report["micro_precision"] <= 1 and 0 < report["micro_recall"] <= 1
+
+
+@pytest.mark.parametrize("text, hint, expected", [
+    ("请尽快处理", "dust", ["smoke_dust"]),
+    ("请尽快处理", "water", ["water"]),
+    ("请尽快处理", "噪音", ["noise_social"]),
+    ("请尽快处理", "nonsense", ["other"]),
+    ("楼下烧烤油烟很大", "water", ["cooking_fumes"]),  # the text wins over the form's choice
+])
+def test_form_category_is_a_fallback_only(text, hint, expected):
+    assert default_classifier().classify(text, hint=hint).categories == expected
