@@ -86,6 +86,21 @@ def used_class(used_pct: Any) -> str:
     return "u0"
 
 
+def overdue_text(due_at: datetime | None, now: datetime) -> str:
+    """How long past due, for people: 超期 3 天 / 超期 5 小时; empty when not due yet."""
+    if due_at is None or due_at > now:
+        return ""
+    hours = int((now - due_at).total_seconds() // 3600)
+    return f"超期 {hours // 24} 天" if hours >= 48 else f"超期 {hours} 小时"
+
+
+def decorate(cases: list[dict[str, Any]], now: datetime) -> None:
+    """Colour band and overdue text of each case's next clock."""
+    for case in cases:
+        case["used_class"] = used_class(case["used_pct"])
+        case["overdue"] = overdue_text(case["due_at"], now)
+
+
 def actions_for(state: str, role: str) -> list[str]:
     """The field actions this role may take on a case in this state (dispatch's transition table decides)."""
     return [a for a in TEAM_ACTIONS

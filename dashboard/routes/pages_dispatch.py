@@ -61,8 +61,7 @@ def board_page(request: Request, conn: Conn, user: PageUser,
         return _forbidden(request, user)
     now = local_now()
     cases = dq.open_cases(conn, now=now, level=level, team_id=team)
-    for case in cases:
-        case["used_class"] = dq.used_class(case["used_pct"])
+    dq.decorate(cases, now)
     levels = [(n, ladder.LEVEL_LABELS[n], [c for c in cases if c["level"] == n]) for n in sorted(ladder.LEVEL_LABELS)]
     return _page(request, "board.html", user, now=now, levels=levels, total=len(cases),
                  level_labels=ladder.LEVEL_LABELS, level=level, team=team, teams=dq.teams(conn),
@@ -84,12 +83,15 @@ def team_page(request: Request, conn: Conn, user: PageUser, team: int | None = N
         return _forbidden(request, user)
     all_teams = dq.teams(conn)
     team_id = _team_of(user, team) or (all_teams[0]["id"] if all_teams and user.role != "team_member" else None)
-    cases = dq.open_cases(conn, now=local_now(), team_id=team_id) if team_id is not None else []
+    now = local_now()
+    cases = dq.open_cases(conn, now=now, team_id=team_id) if team_id is not None else []
+    dq.decorate(cases, now)
     for case in cases:
-        case["used_class"] = dq.used_class(case["used_pct"])
         case["actions"] = dq.actions_for(case["state"], user.role)
         case["may_escalate"] = ladder.may_act_at_level(user.role, case["level"]) and case["level"] < 5
-    return _page(request, "team.html", user, cases=cases, team_id=team_id, teams=all_teams, ok=ok, error=error,
+    team_name = next((t["name"] for t in all_teams if t["id"] == team_id), None)
+    return _page(request, "team.html", user, cases=cases, team_id=team_id, team_name=team_name, teams=all_teams,
+                 ok=ok, error=error,
                  action_labels={a: t.label for a, t in TRANSITIONS.items()}, action_hints=ACTION_HINTS,
                  level_labels=ladder.LEVEL_LABELS)
 
@@ -165,7 +167,8 @@ def kpi_page(request: Request, conn: Conn, user: PageUser,
     now = local_now()
     chosen = _month(month) or dq.latest_month(conn, now.date())
     start = _add_months(chosen, 1 - span)
-    rows = kpi.kpis(conn, start=start, end=_add_months(chosen, 1), now=now)
+    rows = sorted(kpi.kpis(conn, start=start, end=_add_months(chosen, 1), now=now),
+                  key=lambda r: (r["month"], r["team_id"] is None, r["team_id"] or 0))
     months = [_add_months(start, i).isoformat()[:7] for i in range(span)]
     current = [r for r in rows if r["month"] == months[-1]]
     return _page(request, "kpi.html", user, rows=rows, current=current, months=months, month=months[-1],

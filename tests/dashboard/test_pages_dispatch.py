@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from dashboard import dispatch_queries as dq
 from dispatch import ladder, lifecycle, supervision
 from dispatch.cases import NewCase, attach_complaint, open_case
 from envpetition.calendar import seed_calendar
@@ -197,3 +198,28 @@ def test_unsatisfied_receipt_vote_reopens_the_case(app_client, world, fresh_data
                          "and resolved_at is null", (hot,)).fetchone()[0] == 1
         assert c.execute("select via from satisfaction_votes where case_id = %s", (hot,)).fetchone()[0] == "receipt"
     assert app_client.post("/receipt/no-such-token/vote", data={"verdict": "satisfied"}).status_code == 404
+
+
+@pytest.mark.parametrize(("used", "band"), [(None, ""), (0, "u0"), (49.9, "u0"), (50, "u50"), (79, "u50"), (80, "u80"),
+                                            (100, "u100"), (149, "u100"), (150, "u150"), (9000, "u150")])
+def test_used_share_colour_bands(used, band):
+    assert dq.used_class(used) == band
+
+
+@pytest.mark.parametrize(("hours_past", "text"), [(-1, ""), (0, "超期 0 小时"), (5, "超期 5 小时"), (47, "超期 47 小时"),
+                                                  (48, "超期 2 天"), (24 * 9 + 3, "超期 9 天")])
+def test_overdue_text(hours_past, text):
+    now = local_now()
+    assert dq.overdue_text(now - timedelta(hours=hours_past), now) == text
+
+
+@pytest.mark.parametrize(("state", "role", "actions"), [
+    ("assigned", "team_member", ["depart", "arrive", "return"]),
+    ("en_route", "team_member", ["arrive", "return"]),
+    ("on_site", "team_member", ["investigate", "return"]),
+    ("investigated", "team_member", ["reply"]),
+    ("replied", "team_member", []),
+    ("assigned", "intake", ["return"]),
+])
+def test_field_actions_follow_the_transition_table(state, role, actions):
+    assert dq.actions_for(state, role) == actions
