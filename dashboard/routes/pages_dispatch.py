@@ -22,6 +22,7 @@ from dispatch.states import TRANSITIONS
 from envpetition import auth
 from envpetition.errors import DomainError, Forbidden, InvalidInput, NotFound
 from envpetition.runtime import local_now
+from ingest.classify import CATEGORY_LABELS
 from ingest.intake import receipt as complaint_receipt
 from ingest.privacy import mask_name, mask_phone
 
@@ -63,11 +64,21 @@ def board_page(request: Request, conn: Conn, user: PageUser,
     cases = dq.open_cases(conn, now=now, level=level, team_id=team)
     dq.decorate(cases, now)
     levels = [(n, ladder.LEVEL_LABELS[n], [c for c in cases if c["level"] == n]) for n in sorted(ladder.LEVEL_LABELS)]
+    all_teams = dq.teams(conn)
+    team_name = next((t["name"] for t in all_teams if t["id"] == team), None)
+
+    def chosen(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The level and team filters apply to the meeting list and the ledgers too."""
+        return [r for r in rows if (level is None or r.get("level") == level) and (team is None or r.get("team") == team_name)]
+
+    meeting = supervision.weekly_meeting_list(conn, now=now)
+    meeting["items"] = chosen(meeting["items"]) if level or team else meeting["items"]
     return _page(request, "board.html", user, now=now, levels=levels, total=len(cases),
-                 level_labels=ladder.LEVEL_LABELS, level=level, team=team, teams=dq.teams(conn),
-                 flag_labels=FLAG_LABELS, meeting=supervision.weekly_meeting_list(conn, now=now),
-                 meeting_sources=MEETING_SOURCES, listed=supervision.listed_cases(conn, today=now.date()),
-                 unresolved=supervision.ledger(conn, "unresolved"), unsatisfied=supervision.ledger(conn, "unsatisfied"))
+                 level_labels=ladder.LEVEL_LABELS, level=level, team=team, teams=all_teams,
+                 flag_labels=FLAG_LABELS, meeting=meeting, meeting_sources=MEETING_SOURCES,
+                 listed=supervision.listed_cases(conn, today=now.date()),
+                 unresolved=chosen(supervision.ledger(conn, "unresolved")),
+                 unsatisfied=chosen(supervision.ledger(conn, "unsatisfied")))
 
 
 def _team_of(user: auth.User, team: int | None) -> int | None:
@@ -86,12 +97,13 @@ def team_page(request: Request, conn: Conn, user: PageUser, team: int | None = N
     now = local_now()
     cases = dq.open_cases(conn, now=now, team_id=team_id) if team_id is not None else []
     dq.decorate(cases, now)
+    cases.sort(key=lambda c: (c["due_at"] is None, c["due_at"] or now, c["id"]))  # soonest deadline first
     for case in cases:
         case["actions"] = dq.actions_for(case["state"], user.role)
         case["may_escalate"] = ladder.may_act_at_level(user.role, case["level"]) and case["level"] < 5
     team_name = next((t["name"] for t in all_teams if t["id"] == team_id), None)
     return _page(request, "team.html", user, cases=cases, team_id=team_id, team_name=team_name, teams=all_teams,
-                 ok=ok, error=error,
+                 ok=ok, error=error, category_labels=CATEGORY_LABELS,
                  action_labels={a: t.label for a, t in TRANSITIONS.items()}, action_hints=ACTION_HINTS,
                  level_labels=ladder.LEVEL_LABELS)
 
