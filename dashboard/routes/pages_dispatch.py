@@ -29,6 +29,7 @@ from ingest.privacy import mask_name, mask_phone
 router = APIRouter(include_in_schema=False)
 BOARD_ROLES = ("section_chief", "deputy_director", "director", "admin")
 KPI_ROLES = BOARD_ROLES
+BOARD_ROWS = 30  # per level on the unfiltered board; the level filter shows all (up to 500)
 TEAM_ROLES = ("team_member", "section_chief", "admin")
 FieldUser = Annotated[auth.User, Depends(require_role("team_member", "section_chief"))]
 VERDICT_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
@@ -73,7 +74,7 @@ def board_page(request: Request, conn: Conn, user: PageUser,
 
     meeting = supervision.weekly_meeting_list(conn, now=now)
     meeting["items"] = chosen(meeting["items"]) if level or team else meeting["items"]
-    return _page(request, "board.html", user, now=now, levels=levels, total=len(cases),
+    return _page(request, "board.html", user, now=now, levels=levels, total=len(cases), page_rows=BOARD_ROWS,
                  level_labels=ladder.LEVEL_LABELS, level=level, team=team, teams=all_teams,
                  flag_labels=FLAG_LABELS, meeting=meeting, meeting_sources=MEETING_SOURCES,
                  listed=supervision.listed_cases(conn, today=now.date()),
