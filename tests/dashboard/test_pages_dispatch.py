@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dashboard import dispatch_queries as dq
-from dispatch import ladder, lifecycle, supervision
+from dispatch import followup, ladder, lifecycle, supervision
 from dispatch.cases import NewCase, attach_complaint, open_case
 from envpetition.calendar import seed_calendar
 from envpetition.db import connect
@@ -223,3 +223,19 @@ def test_overdue_text(hours_past, text):
 ])
 def test_field_actions_follow_the_transition_table(state, role, actions):
     assert dq.actions_for(state, role) == actions
+
+
+def test_board_filters_apply_to_the_ledgers(app_client, make_user, world, fresh_database_url):
+    hot, now = world["hot"], world["now"]
+    with connect(fresh_database_url, autocommit=True) as c:
+        for action in ("arrive", "investigate", "reply"):
+            lifecycle.transition(c, hot, action, actor="li", role="team_member", now=now, actor_team_id=world["team_a"])
+        followup.vote(c, hot, "unsatisfied", via="staff", now=now, actor="intake", comment="夜里仍有异味")
+    chief = make_user("section_chief")
+
+    def unsatisfied(params: dict[str, Any]) -> str:
+        return app_client.get("/board", params=params, headers=chief).text.split("不满意台账")[1]
+
+    assert "夜里仍有异味" in unsatisfied({}) and "夜里仍有异味" in unsatisfied({"level": 1})
+    assert "夜里仍有异味" not in unsatisfied({"level": 2})
+    assert "夜里仍有异味" not in unsatisfied({"team": world["team_b"]})
