@@ -49,9 +49,18 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(status_code=exc.status, content={"detail": str(exc)})
 
-    from dashboard.routes import core, dispatch, ingest, monitoring, pages, pages_intake, pages_monitoring
+    from dashboard.routes import (
+        core,
+        dispatch,
+        ingest,
+        monitoring,
+        pages,
+        pages_dispatch,
+        pages_intake,
+        pages_monitoring,
+    )
 
-    for module in (core, ingest, monitoring, dispatch, pages, pages_intake, pages_monitoring):
+    for module in (core, ingest, monitoring, dispatch, pages, pages_intake, pages_monitoring, pages_dispatch):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

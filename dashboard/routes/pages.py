@@ -11,8 +11,11 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from dashboard import queries
 from dashboard.deps import SESSION_COOKIE
+from dashboard.dispatch_queries import ladder_history
 from dashboard.map_figure import hotspot_map
 from dashboard.templating import Conn, PageUser, templates
+from dispatch.escalation import LEVEL_AT
+from dispatch.ladder import LEVEL_LABELS
 from envpetition import auth
 from envpetition.runtime import local_now
 
@@ -67,6 +70,11 @@ def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Res
     case = queries.case_detail(conn, case_id)
     if case is None:
         raise HTTPException(404, f"案件 {case_id} 不存在 / no case {case_id}")
+    ladder_view = None
+    if user.role in ("section_chief", "deputy_director", "director", "admin"):
+        ladder_view = {"label": LEVEL_LABELS.get(case["level"], case["level"]),
+                       "history": ladder_history(conn, case_id), "labels": LEVEL_LABELS, "level_at": LEVEL_AT}
     return templates.TemplateResponse(request, "case.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "case": case, "now": local_now(),
+        "ladder": ladder_view,
     })
