@@ -30,7 +30,7 @@ from dashboard.queries import table_counts
 from dashboard.server import BackgroundServer
 from envpetition import auth, calendar
 from envpetition.db import connect
-from envpetition.runtime import LOCAL_TZ, local_now, ready_services
+from envpetition.runtime import LOCAL_TZ, local_now, ready_services, set_demo_clock
 from envpetition.servers import Services, free_port
 from envpetition.settings import Settings
 
@@ -179,16 +179,21 @@ class DemoClock(threading.Thread):
     (orders over MQTT to the teams' topics, notices through the outbox).
     """
 
-    def __init__(self, services: Services, settings: Settings, step: timedelta) -> None:
+    def __init__(self, services: Services, settings: Settings, step: timedelta,
+                 sensor_replay: threading.Thread | None = None) -> None:
         super().__init__(name="demo-clock", daemon=True)
         self.services, self.settings, self.step = services, settings, step
+        self.sensor_replay = sensor_replay
         self.stop_event = threading.Event()
 
-    def replay_history(self, conn: Any) -> dict[str, int]:
+    def history_span(self, conn: Any) -> tuple[datetime, datetime] | None:
+        """From the first complaint to a little after the last one (never past the real now)."""
         first, last = conn.execute("select min(opened_at), max(opened_at) from cases").fetchone()
-        if first is None:
-            return {}
-        return simulate_handling(conn, first, min(last + SIMULATED_TAIL, local_now()), self.step, self.stop_event)
+        return None if first is None else (first, min(last + SIMULATED_TAIL, local_now()))
+
+    def replay_history(self, conn: Any) -> dict[str, int]:
+        span = self.history_span(conn)
+        return simulate_handling(conn, *span, self.step, self.stop_event) if span else {}
 
     def run(self) -> None:
         from dispatch.dispatcher import run_once
@@ -199,6 +204,11 @@ class DemoClock(threading.Thread):
         try:
             with connect(self.services.database_url, autocommit=True) as conn:
                 print(f"  ✔ case handling on the demo clock: {json.dumps(self.replay_history(conn))}", flush=True)
+                if self.sensor_replay is not None:
+                    # Exceedances found in the replayed readings open proactive cases back in time:
+                    # once the replay is done, walk the clock again so those are handled too.
+                    self.sensor_replay.join()
+                    print(f"  ✔ proactive cases handled: {json.dumps(self.replay_history(conn))}", flush=True)
                 client = mqtt_connect(self.services.mqtt_url)
                 gateway = RecordingGateway()
                 while not self.stop_event.wait(LIVE_EVERY.total_seconds()):
@@ -262,13 +272,18 @@ def run_demo(settings: Settings, *, smoke: bool, port: int | None, speed: float)
             worker, replay = start_streaming(services, settings, report, speed=speed,
                                              replay_limit=SMOKE_REPLAY_LIMIT if smoke else None, smoke=smoke)
             import_complaints(services, report)
-            clock = DemoClock(services, settings, SMOKE_STEP if smoke else SIMULATED_STEP)
+            clock = DemoClock(services, settings, SMOKE_STEP if smoke else SIMULATED_STEP, replay)
             if smoke:
                 with connect(services.database_url, autocommit=True) as conn:
                     report.step("case handling on the demo clock", json.dumps(clock.replay_history(conn)))
                 replay.join(120)
                 smoke_checks(services, settings, report)
             else:
+                with connect(services.database_url) as conn:
+                    span = clock.history_span(conn)
+                if span:  # pages, the scanner and new complaints live at the end of the sample period
+                    set_demo_clock(span[1])
+                    print(f"  demo clock: {span[1]:%Y-%m-%d %H:%M} (the sample ends there; it runs on from it)")
                 clock.start()
                 _print_logins(port or settings.http_port)
                 print("  (cases are handled on the demo clock in the background; the sensor replay goes on)\n",

@@ -13,7 +13,7 @@ OUT = Path(__file__).parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 PAGES = {"dashboard.png": ("director", "/"), "monitoring.png": ("monitor", "/monitoring?sensor=S01&bucket=1+hour"),
-         "board.png": ("chief", "/board"), "team.png": ("chief", "/team?team=6"), "kpi.png": ("director", "/kpi")}
+         "intake.png": ("intake", "/intake"), "board.png": ("chief", "/board"), "team.png": ("chief", "/team?team=6"), "kpi.png": ("director", "/kpi")}
 
 with sync_playwright() as pw:
     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +20,18 @@ from envpetition.settings import Settings
 LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
 
 
+_clock_offset = timedelta(0)
+
+
 def local_now() -> datetime:
     """The current time in Asia/Shanghai: the one place that reads the wall clock for rules."""
-    return datetime.now(LOCAL_TZ)
+    return datetime.now(LOCAL_TZ) + _clock_offset
+
+
+def set_demo_clock(at: datetime) -> None:
+    """Make ``local_now()`` read ``at`` from this moment on, running at normal speed (the demo only)."""
+    global _clock_offset
+    _clock_offset = at - datetime.now(LOCAL_TZ)
 
 
 def configure_logging(settings: Settings) -> None:
