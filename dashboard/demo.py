@@ -51,6 +51,7 @@ SMOKE_REPLAY_LIMIT = 400  # messages: enough to prove the path, quick on the emb
 SIMULATED_STEP = timedelta(hours=1)
 SMOKE_STEP = timedelta(hours=6)
 SIMULATED_TAIL = timedelta(days=2)  # the demo clock runs this far past the last complaint
+PROACTIVE_TAIL = timedelta(days=3)  # and this far again once the sensor replay has opened its cases
 LIVE_EVERY = timedelta(seconds=30)
 DEMO_WORKER_ID = "envpetition-demo-ingest"  # fixed: a restarted demo resumes its persistent session
 
@@ -205,10 +206,15 @@ class DemoClock(threading.Thread):
             with connect(self.services.database_url, autocommit=True) as conn:
                 print(f"  ✔ case handling on the demo clock: {json.dumps(self.replay_history(conn))}", flush=True)
                 if self.sensor_replay is not None:
-                    # Exceedances found in the replayed readings open proactive cases back in time:
-                    # once the replay is done, walk the clock again so those are handled too.
+                    # Exceedances found in the replayed readings open proactive cases as the readings
+                    # arrive, i.e. at the demo clock's time: once the replay is done, walk on a few days
+                    # so the teams handle those too, and let the app's clock continue from there.
                     self.sensor_replay.join()
-                    print(f"  ✔ proactive cases handled: {json.dumps(self.replay_history(conn))}", flush=True)
+                    start = local_now()
+                    handled = simulate_handling(conn, start, start + PROACTIVE_TAIL, self.step, self.stop_event)
+                    set_demo_clock(start + PROACTIVE_TAIL)
+                    print(f"  ✔ proactive cases handled; demo clock now {local_now():%Y-%m-%d %H:%M}: "
+                          f"{json.dumps(handled)}", flush=True)
                 client = mqtt_connect(self.services.mqtt_url)
                 gateway = RecordingGateway()
                 while not self.stop_event.wait(LIVE_EVERY.total_seconds()):
