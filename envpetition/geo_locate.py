@@ -9,9 +9,8 @@ Distances (nearby enterprises, near-boundary flag) are measured in EPSG:4548 met
 
 from __future__ import annotations
 
-import os
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +24,11 @@ from envpetition.geo_crs import METRIC_CRS
 
 DEFAULT_NEARBY_RADIUS_M = 1000.0
 DEFAULT_BOUNDARY_M = 20.0
-PARALLEL_CHUNK = 100_000
+CHUNK = 100_000
+# GEOS prepared geometries are not thread-safe (libgeos/geos#825): the bench crashed with heap
+# corruption when chunks shared them across a thread pool. Every use goes through this lock, since
+# the web app locates on several request threads with one cached Locator.
+_PREPARED_LOCK = threading.Lock()
 _TO_METRIC = pyproj.Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 
 IntArray = NDArray[np.int64]
@@ -51,12 +54,12 @@ def _covering(tree: shapely.STRtree, polygons: Any, sizes: NDArray[np.float64],
 
 
 def points_in_polygons(tree: shapely.STRtree, polygons: Any, sizes: NDArray[np.float64],
-                       x: NDArray[np.float64], y: NDArray[np.float64], *, chunk: int = PARALLEL_CHUNK) -> IntArray:
+                       x: NDArray[np.float64], y: NDArray[np.float64], *, chunk: int = CHUNK) -> IntArray:
     """Index of the smallest polygon covering each point, -1 where none does.
 
     ``polygons`` must be prepared (``shapely.prepare``); ``tree`` is an STRtree over them;
-    ``sizes`` their areas. Large inputs are cut into chunks run on a thread pool: shapely releases
-    the GIL in its vectorised functions, so both cores of the machine work.
+    ``sizes`` their areas. Large inputs are cut into chunks to bound memory; one thread at a time
+    (prepared geometries are not thread-safe).
 
     Examples
     --------
@@ -66,11 +69,8 @@ def points_in_polygons(tree: shapely.STRtree, polygons: Any, sizes: NDArray[np.f
     """
     if len(polygons) == 0 or len(x) == 0:
         return np.full(len(x), -1, dtype=np.int64)
-    if len(x) <= chunk:
-        return _covering(tree, polygons, sizes, x, y)
-    slices = [slice(i, i + chunk) for i in range(0, len(x), chunk)]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        parts = list(pool.map(lambda s: _covering(tree, polygons, sizes, x[s], y[s]), slices))
+    with _PREPARED_LOCK:
+        parts = [_covering(tree, polygons, sizes, x[i:i + chunk], y[i:i + chunk]) for i in range(0, len(x), chunk)]
     return np.concatenate(parts)
 
 

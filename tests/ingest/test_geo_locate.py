@@ -86,3 +86,32 @@ def test_hole_and_multipolygon():
     found = points_in_polygons(shapely.STRtree(polys), polys, shapely.area(polys),
                                np.array([5.0, 2.0, 20.5, 23.5, 22.0]), np.array([5.0, 2.0, 0.5, 0.5, 0.5]))
     assert found.tolist() == [-1, 0, 1, 1, -1]
+
+
+def test_one_locator_shared_by_many_threads_gives_the_same_answers():
+    """The web app locates on several request threads with one cached Locator; GEOS prepared
+    geometries are not thread-safe (libgeos/geos#825), so the locator serialises their use."""
+    import threading
+
+    rng = np.random.default_rng(7)
+    boxes = [Area("community", f"c{i}", shapely.box(117.8 + (i % 30) * 0.01, 30.9 + (i // 30) * 0.01,
+                                                    117.8 + (i % 30) * 0.01 + 0.008, 30.9 + (i // 30) * 0.01 + 0.008),
+                  id=i) for i in range(600)]
+    locator = Locator(boxes)
+    x, y = rng.uniform(117.8, 118.1, 200_000), rng.uniform(30.9, 31.1, 200_000)
+    expected = locator.assign("community", x, y)
+    results, errors = [], []
+
+    def work():
+        try:
+            results.append(locator.assign("community", x, y))
+        except Exception as exc:  # recorded, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 6
+    assert all(np.array_equal(r, expected) for r in results)
