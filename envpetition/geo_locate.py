@@ -9,8 +9,10 @@ Distances (nearby enterprises, near-boundary flag) are measured in EPSG:4548 met
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,8 +60,8 @@ def points_in_polygons(tree: shapely.STRtree, polygons: Any, sizes: NDArray[np.f
     """Index of the smallest polygon covering each point, -1 where none does.
 
     ``polygons`` must be prepared (``shapely.prepare``); ``tree`` is an STRtree over them;
-    ``sizes`` their areas. Large inputs are cut into chunks to bound memory; one thread at a time
-    (prepared geometries are not thread-safe).
+    ``sizes`` their areas. Large inputs are cut into chunks and shared among one thread per core,
+    each with its own copy of the polygons (prepared geometries are not thread-safe).
 
     Examples
     --------
@@ -69,9 +71,24 @@ def points_in_polygons(tree: shapely.STRtree, polygons: Any, sizes: NDArray[np.f
     """
     if len(polygons) == 0 or len(x) == 0:
         return np.full(len(x), -1, dtype=np.int64)
-    with _PREPARED_LOCK:
-        parts = [_covering(tree, polygons, sizes, x[i:i + chunk], y[i:i + chunk]) for i in range(0, len(x), chunk)]
-    return np.concatenate(parts)
+    starts = range(0, len(x), chunk)
+    workers = min(os.cpu_count() or 1, len(starts))
+    if workers < 2:
+        with _PREPARED_LOCK:
+            return np.concatenate([_covering(tree, polygons, sizes, x[i:i + chunk], y[i:i + chunk]) for i in starts])
+    # Each thread gets polygons (and a tree) of its own: GEOS releases the GIL, so the cores share the
+    # work, and no prepared geometry is ever touched by two threads.
+    copies = [shapely.from_wkb(shapely.to_wkb(polygons)) for _ in range(workers)]
+
+    def run(worker: int) -> list[tuple[int, IntArray]]:
+        own = copies[worker]
+        shapely.prepare(own)
+        own_tree = shapely.STRtree(own)
+        return [(i, _covering(own_tree, own, sizes, x[i:i + chunk], y[i:i + chunk])) for i in starts[worker::workers]]
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = [part for parts in pool.map(run, range(workers)) for part in parts]
+    return np.concatenate([part for _, part in sorted(done, key=lambda p: p[0])])
 
 
 @dataclass
