@@ -115,7 +115,7 @@ def open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], *, actor:
     event_rows: list[tuple[Any, ...]] = []
     clock_rows: list[tuple[Any, ...]] = []
     departments: list[tuple[Any, ...]] = []
-    dispatched: list[tuple[int, int, datetime]] = []
+    dispatched: list[tuple[int, int, datetime, datetime | None]] = []
     for case_id, new, at in zip(ids, news, times, strict=True):
         chosen, team_id, lead = None, new.team_id, new.lead_department
         if team_id is None:
@@ -135,13 +135,15 @@ def open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], *, actor:
                           new.proactive, new.opened_at, at))
         event_rows.append((case_id, at, actor, role, "registered", None, "registered", None,
                            Jsonb({"assignment": chosen.basis} if chosen else {})))
-        clock_rows += clocks.opening_clock_rows(case_id, policy, calendar, priority=new.priority,
-                                                received=new.opened_at, met=AUTO_MET if assigned else (), met_at=at)
+        opening = clocks.opening_clock_rows(case_id, policy, calendar, priority=new.priority,
+                                            received=new.opened_at, met=AUTO_MET if assigned else (), met_at=at)
+        clock_rows += opening
         if assigned:  # registered → accepted → assigned, as the two transitions would record them
             event_rows.append((case_id, at, actor, "system", "accept", "registered", "accepted", None, Jsonb({})))
             event_rows.append((case_id, at, actor, "system", "assign", "accepted", "assigned", None,
                                Jsonb({"team_id": team_id, "automatic": True})))
-            dispatched.append((case_id, team_id, at))  # type: ignore[arg-type]  # assigned: team_id is set
+            arrive_due = min((r[3] for r in opening if r[1] == "arrive" and r[9] is None), default=None)
+            dispatched.append((case_id, team_id, at, arrive_due))  # type: ignore[arg-type]  # assigned: team set
     _copy(conn, COPY_CASES, case_rows)
     _copy(conn, COPY_EVENTS, event_rows)
     clocks.copy_clocks(conn, clock_rows)
