@@ -19,6 +19,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dispatch.copying import copy_rows
+
 INSERT_EVENT = """
 insert into case_events (case_id, at, actor, role, kind, from_state, to_state, reason, data)
 values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
@@ -144,10 +146,10 @@ def open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], *, actor:
                                Jsonb({"team_id": team_id, "automatic": True})))
             arrive_due = min((r[3] for r in opening if r[1] == "arrive" and r[9] is None), default=None)
             dispatched.append((case_id, team_id, at, arrive_due))  # type: ignore[arg-type]  # assigned: team set
-    _copy(conn, COPY_CASES, case_rows)
-    _copy(conn, COPY_EVENTS, event_rows)
+    copy_rows(conn, COPY_CASES, case_rows)
+    copy_rows(conn, COPY_EVENTS, event_rows)
     clocks.copy_clocks(conn, clock_rows)
-    _copy(conn, COPY_DEPARTMENTS, departments)
+    copy_rows(conn, COPY_DEPARTMENTS, departments)
     orders.queue_first_orders(conn, dispatched)
     return ids
 
@@ -165,14 +167,6 @@ def attach_complaints(conn: psycopg.Connection[Any], pairs: Sequence[tuple[int, 
     if not pairs:
         return
     conn.execute(LINK_COMPLAINTS, ([c for c, _ in pairs], [k for _, k in pairs]))
-    _copy(conn, COPY_EVENTS, [(case_id, at, actor, None, "complaint_attached", None, None, None,
+    copy_rows(conn, COPY_EVENTS, [(case_id, at, actor, None, "complaint_attached", None, None, None,
                                Jsonb({"complaint_id": complaint_id}))
                               for (case_id, complaint_id), at in zip(pairs, times, strict=True)])
-
-
-def _copy(conn: psycopg.Connection[Any], statement: str, rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)

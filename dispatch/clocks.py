@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from dispatch.copying import copy_rows
 from dispatch.deadlines import Policy, alert_time, compute_clocks, extended_close_due
 from dispatch.policy import calendar_around
 from envpetition.calendar import WorkCalendar
@@ -91,9 +92,7 @@ def opening_clock_rows(
 
 
 def copy_clocks(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> None:
-    with conn.cursor() as cur, cur.copy(COPY_CLOCKS) as copy:
-        for row in rows:
-            copy.write_row(row)
+    copy_rows(conn, COPY_CLOCKS, rows)
 
 
 def meet_clocks(conn: psycopg.Connection[Any], case_id: int, kinds: list[str], *, at: datetime,

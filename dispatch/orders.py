@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from dispatch import outbox
+from dispatch.copying import copy_rows
 from envpetition.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -113,9 +114,8 @@ def queue_first_orders(conn: psycopg.Connection[Any], orders: list[tuple[int, in
         return
     payloads = order_payloads(conn, [(case_id, team_id) for case_id, team_id, _, _ in orders],
                               [due for _, _, _, due in orders])
-    with conn.cursor() as cur, cur.copy(COPY_ORDERS) as copy:
-        for (case_id, team_id, now, _), payload in zip(orders, payloads, strict=True):
-            copy.write_row((case_id, team_id, '', Jsonb(payload), now, now))
+    copy_rows(conn, COPY_ORDERS, [(case_id, team_id, '', Jsonb(payload), now, now)
+                                  for (case_id, team_id, now, _), payload in zip(orders, payloads, strict=True)])
 
 
 def cancel_orders(conn: psycopg.Connection[Any], case_id: int, *, now: datetime) -> None:

@@ -57,8 +57,9 @@ def _cases(city: dict[str, int]) -> list[NewCase]:
         kind = n % 9
         base: dict[str, Any] = {"title": f"案件{n}", "opened_at": opened, "priority": ("normal", "urgent", "emergency")[n % 3],
                                 "categories": ["odour"]}
-        if kind == 0:  # team already known
-            base.update(team_id=city["east_team"], grid_id=city["east_grid"], lon=117.87, lat=30.92)
+        if kind == 0:  # team already known; text that COPY must escape
+            base.update(team_id=city["east_team"], grid_id=city["east_grid"], lon=117.87, lat=30.92,
+                        title=f'案件{n}\t"引号"\\反斜杠\n换行,逗号{{}}', categories=['a"b', "c,d", "e\\f", "{x}", "NULL", "odour"])
         elif kind == 1:  # grid given, its team
             base.update(grid_id=city["west_grid"], community_id=city["community"], enterprise_id=city["enterprise"])
         elif kind == 2:  # grid found from the point (on the shared edge: lowest id)
