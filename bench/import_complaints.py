@@ -16,11 +16,13 @@ import argparse
 import csv
 import json
 import os
+import sys
 import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -32,9 +34,9 @@ from envpetition.db import connect
 from envpetition.geo_crs import wgs84_to_bd09, wgs84_to_gcj02
 from envpetition.migrate import migrate
 from envpetition.servers import ensure_database, start_embedded_postgres, with_database
-from ingest.importer import _entry, import_file
-from ingest.readers import read_file
-from ingest.service import IntakeContext, ingest_batch
+
+if TYPE_CHECKING:
+    from ingest.service import IntakeContext
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=TZ)
@@ -96,6 +98,10 @@ def write_export(path: Path, n: int, rng: np.random.Generator) -> None:
 
 def one_at_a_time(conn: psycopg.Connection, path: Path, sample: int, ctx: IntakeContext) -> float:
     """The same pipeline, one complaint per call and per transaction (how the API takes them)."""
+    from ingest.importer import _entry
+    from ingest.readers import read_file
+    from ingest.service import ingest_batch
+
     raw = read_file(path, channel="bench-single")
     rows = raw.rows[:sample]
     start = time.perf_counter()
@@ -119,6 +125,9 @@ def naive_baseline(conn: psycopg.Connection, path: Path, sample: int) -> float:
 
 
 def main() -> None:
+    from ingest.importer import import_file
+    from ingest.service import IntakeContext
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--complaints", type=int, default=100_000)
     parser.add_argument("--baseline-sample", type=int, default=2_000)
@@ -162,4 +171,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # bench/ingest.py would shadow the ingest package: import from the project root, not from bench/
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
     main()

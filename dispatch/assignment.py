@@ -29,9 +29,9 @@ where (r.category is null or r.category = any(%(categories)s::text[]))
   and (r.team_id is null or t.active)
 order by (r.area_id is null), (r.category is null), r.rank, r.id limit 1
 """
-LEAST_LOADED = """
-select t.id from teams t left join cases c on c.team_id = t.id and c.closed_at is null
-where t.active group by t.id order by count(c.id), t.id limit 1
+TEAM_LOADS = """
+select t.id, count(c.id) from teams t left join cases c on c.team_id = t.id and c.closed_at is null
+where t.active group by t.id
 """
 INSERT_RULE = """
 insert into routing_rules (category, area_id, team_id, department, rank) values (%s, %s, %s, %s, %s) returning id
@@ -54,25 +54,70 @@ def grid_at(conn: psycopg.Connection[Any], lon: float, lat: float) -> int | None
     return None
 
 
+class TeamChooser:
+    """``choose_team`` for many cases opened one after another: the grid teams and routing answers are
+    read once each, the open-case counts once, then kept current as the caller assigns teams
+    (``count``), so the workload fallback sees earlier cases of the same batch."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+        self._grid_teams: dict[int, int | None] = {}
+        self._routes: dict[tuple[frozenset[str], frozenset[int]], tuple[int | None, str | None] | None] = {}
+        self._load: dict[int, int] | None = None
+        self._opened: list[int] = []  # teams given cases before the workload was read
+        self._points: dict[tuple[float, float], int | None] = {}
+
+    def choose(self, *, grid_id: int | None, categories: list[str], area_ids: list[int],
+               lon: float | None = None, lat: float | None = None) -> Assignment:
+        """Pick the handler by jurisdiction, then routing table, then workload."""
+        if grid_id is None and lon is not None and lat is not None:
+            if (lon, lat) not in self._points:
+                self._points[(lon, lat)] = grid_at(self.conn, lon, lat)
+            grid_id = self._points[(lon, lat)]
+        if grid_id is not None:
+            if grid_id not in self._grid_teams:
+                row = self.conn.execute(TEAM_OF_GRID, (grid_id,)).fetchone()
+                self._grid_teams[grid_id] = int(row[0]) if row else None
+            team = self._grid_teams[grid_id]
+            if team is not None:
+                return Assignment(team, None, "grid")
+        areas = [a for a in (*area_ids, grid_id) if a is not None]
+        key = (frozenset(categories), frozenset(areas))
+        if key not in self._routes:
+            row = self.conn.execute(MATCH_ROUTING, {"categories": categories, "areas": areas}).fetchone()
+            self._routes[key] = (row[0], row[1]) if row else None
+        route = self._routes[key]
+        if route is not None:
+            return Assignment(route[0], route[1], "routing")
+        load = self._workload()
+        if load:
+            return Assignment(min(load, key=lambda team: (load[team], team)), None, "workload")
+        return Assignment(None, None, "none")
+
+    def count(self, team_id: int | None) -> None:
+        """A case was just opened for ``team_id``: one more open case on its workload."""
+        if team_id is None:
+            return
+        if self._load is None:
+            self._opened.append(team_id)
+        elif team_id in self._load:
+            self._load[team_id] += 1
+
+    def _workload(self) -> dict[int, int]:
+        if self._load is None:
+            self._load = {int(t): int(n) for t, n in self.conn.execute(TEAM_LOADS).fetchall()}
+            for team_id in self._opened:
+                if team_id in self._load:
+                    self._load[team_id] += 1
+        return self._load
+
+
 def choose_team(
     conn: psycopg.Connection[Any], *, grid_id: int | None, categories: list[str], area_ids: list[int],
     lon: float | None = None, lat: float | None = None,
 ) -> Assignment:
     """Pick the handler by jurisdiction, then routing table, then workload."""
-    if grid_id is None and lon is not None and lat is not None:
-        grid_id = grid_at(conn, lon, lat)
-    if grid_id is not None:
-        row = conn.execute(TEAM_OF_GRID, (grid_id,)).fetchone()
-        if row:
-            return Assignment(int(row[0]), None, "grid")
-    areas = [a for a in (*area_ids, grid_id) if a is not None]
-    row = conn.execute(MATCH_ROUTING, {"categories": categories, "areas": areas}).fetchone()
-    if row:
-        return Assignment(row[0], row[1], "routing")
-    row = conn.execute(LEAST_LOADED).fetchone()
-    if row:
-        return Assignment(int(row[0]), None, "workload")
-    return Assignment(None, None, "none")
+    return TeamChooser(conn).choose(grid_id=grid_id, categories=categories, area_ids=area_ids, lon=lon, lat=lat)
 
 
 def add_routing_rule(

@@ -1,5 +1,8 @@
 """Opening cases and attaching complaints: the contract ``ingest`` and ``monitoring`` call.
 
+``open_cases`` / ``attach_complaints`` do many at once (an import's batch) with the same rows as
+one call per item; ``open_case`` / ``attach_complaint`` are the one-item forms.
+
 ``open_case`` registers the case, starts the policy clocks from ``opened_at`` (the receipt time),
 finds the team (grid → routing table → workload, ``dispatch.assignment``) when none is given and,
 with ``auto_dispatch`` (default), accepts and assigns it and queues the MQTT dispatch order. It runs
@@ -8,6 +11,7 @@ in the caller's transaction (a savepoint when one is open) and never commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,17 +19,24 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-INSERT_CASE = """
-insert into cases (state, priority, title, categories, team_id, lead_department, community_id,
-                   enterprise_id, grid_id, lon, lat, proactive, opened_at, updated_at)
-values ('registered', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-returning id
-"""
+from dispatch.copying import copy_rows
+
 INSERT_EVENT = """
 insert into case_events (case_id, at, actor, role, kind, from_state, to_state, reason, data)
 values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
-LINK_COMPLAINT = "update complaints set case_id = %s where id = %s"
+NEXT_CASE_IDS = "select nextval('cases_id_seq') from generate_series(1, %s)"
+COPY_CASES = """
+copy cases (id, state, priority, title, categories, team_id, lead_department, community_id, enterprise_id,
+            grid_id, lon, lat, proactive, opened_at, updated_at) from stdin
+"""
+COPY_EVENTS = "copy case_events (case_id, at, actor, role, kind, from_state, to_state, reason, data) from stdin"
+COPY_DEPARTMENTS = "copy case_departments (case_id, department, is_lead, added_at) from stdin"
+LINK_COMPLAINTS = """
+update complaints c set case_id = v.case_id from unnest(%s::bigint[], %s::bigint[]) v(case_id, complaint_id)
+where c.id = v.complaint_id and c.case_id is distinct from v.case_id
+"""
+AUTO_MET = ("accept", "dispatch")  # the clocks auto-dispatch meets at once
 
 
 @dataclass
@@ -56,42 +67,106 @@ def record_event(
     conn.execute(INSERT_EVENT, (case_id, at, actor, role, kind, from_state, to_state, reason, Jsonb(data or {})))
 
 
-def open_case(conn: psycopg.Connection[Any], new: NewCase, *, actor: str, role: str | None, now: datetime) -> int:
-    """Register a case, start its clocks, assign and dispatch it when possible; return its id."""
-    from dispatch import assignment, clocks, lifecycle
+def _event_times(now: datetime | Sequence[datetime], count: int) -> list[datetime]:
+    if isinstance(now, datetime):
+        return [now] * count
+    times = list(now)
+    if len(times) != count:
+        raise ValueError(f"{len(times)} event times for {count} items")
+    return times
+
+
+def _check(new: NewCase) -> None:
     from dispatch.deadlines import PRIORITIES
-    from dispatch.policy import load_policy
     from envpetition.errors import InvalidInput
 
     if new.priority not in PRIORITIES:
         raise InvalidInput(f"未知优先级 {new.priority!r} / unknown priority; use {', '.join(PRIORITIES)}")
     if not new.title.strip():
         raise InvalidInput("案件标题不能为空 / case title must not be empty")
-    chosen = None
-    team_id = new.team_id
-    if team_id is None:
-        chosen = assignment.choose_team(
-            conn, grid_id=new.grid_id, categories=new.categories,
-            area_ids=[a for a in (new.community_id, new.enterprise_id) if a is not None], lon=new.lon, lat=new.lat)
-        team_id = chosen.team_id
-    row = conn.execute(
-        INSERT_CASE,
-        (new.priority, new.title, new.categories, team_id, new.lead_department, new.community_id,
-         new.enterprise_id, new.grid_id, new.lon, new.lat, new.proactive, new.opened_at, now),
-    ).fetchone()
-    assert row is not None
-    case_id = int(row[0])
-    record_event(conn, case_id, "registered", actor=actor, role=role, at=now, to_state="registered",
-                 data={"assignment": chosen.basis} if chosen else None)
-    clocks.start_policy_clocks(conn, case_id, load_policy(conn), priority=new.priority, received=new.opened_at)
-    if chosen is not None and chosen.department and chosen.team_id is None:
-        lifecycle.add_department(conn, case_id, chosen.department, now=now)
-    if new.auto_dispatch and team_id is not None:
-        lifecycle.auto_accept_and_assign(conn, case_id, team_id, actor=actor, now=now)
-    return case_id
+
+
+def open_case(conn: psycopg.Connection[Any], new: NewCase, *, actor: str, role: str | None, now: datetime) -> int:
+    """Register a case, start its clocks, assign and dispatch it when possible; return its id."""
+    return open_cases(conn, [new], actor=actor, role=role, now=now)[0]
+
+
+def open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], *, actor: str, role: str | None,
+               now: datetime | Sequence[datetime]) -> list[int]:
+    """``open_case`` for many cases at once, in order; return their ids (ascending, in input order).
+
+    ``now`` is the time of the cases' history events: one for all, or one per case (a history
+    import registers each case at its complaint's receipt). The rows are exactly those of calling
+    ``open_case`` on each in turn (the workload fallback counts the batch's earlier cases), written
+    with COPY: the policy and the calendar are read once, the clocks computed in Python.
+    """
+    from dispatch import assignment, clocks, orders
+    from dispatch.policy import calendar_around, load_policy
+    from envpetition.errors import InvalidInput
+
+    times = _event_times(now, len(news))
+    for new in news:
+        _check(new)
+    if not news:
+        return []
+    ids = [int(r[0]) for r in conn.execute(NEXT_CASE_IDS, (len(news),)).fetchall()]
+    policy = load_policy(conn)
+    calendar = calendar_around(conn, min(n.opened_at for n in news), max(n.opened_at for n in news))
+    chooser = assignment.TeamChooser(conn)
+    case_rows: list[tuple[Any, ...]] = []
+    event_rows: list[tuple[Any, ...]] = []
+    clock_rows: list[tuple[Any, ...]] = []
+    departments: list[tuple[Any, ...]] = []
+    dispatched: list[tuple[int, int, datetime, datetime | None]] = []
+    for case_id, new, at in zip(ids, news, times, strict=True):
+        chosen, team_id, lead = None, new.team_id, new.lead_department
+        if team_id is None:
+            chosen = chooser.choose(
+                grid_id=new.grid_id, categories=new.categories,
+                area_ids=[a for a in (new.community_id, new.enterprise_id) if a is not None], lon=new.lon, lat=new.lat)
+            team_id = chosen.team_id
+            if chosen.department and chosen.team_id is None:
+                if not chosen.department.strip():
+                    raise InvalidInput("部门不能为空 / department must not be empty")
+                departments.append((case_id, chosen.department, True, at))
+                lead = chosen.department  # the first department involved leads
+        chooser.count(team_id)
+        assigned = new.auto_dispatch and team_id is not None
+        case_rows.append((case_id, "assigned" if assigned else "registered", new.priority, new.title, new.categories,
+                          team_id, lead, new.community_id, new.enterprise_id, new.grid_id, new.lon, new.lat,
+                          new.proactive, new.opened_at, at))
+        event_rows.append((case_id, at, actor, role, "registered", None, "registered", None,
+                           Jsonb({"assignment": chosen.basis} if chosen else {})))
+        opening = clocks.opening_clock_rows(case_id, policy, calendar, priority=new.priority,
+                                            received=new.opened_at, met=AUTO_MET if assigned else (), met_at=at)
+        clock_rows += opening
+        if assigned:  # registered → accepted → assigned, as the two transitions would record them
+            event_rows.append((case_id, at, actor, "system", "accept", "registered", "accepted", None, Jsonb({})))
+            event_rows.append((case_id, at, actor, "system", "assign", "accepted", "assigned", None,
+                               Jsonb({"team_id": team_id, "automatic": True})))
+            arrive_due = min((r[3] for r in opening if r[1] == "arrive" and r[9] is None), default=None)
+            dispatched.append((case_id, team_id, at, arrive_due))  # type: ignore[arg-type]  # assigned: team set
+    copy_rows(conn, COPY_CASES, case_rows)
+    copy_rows(conn, COPY_EVENTS, event_rows)
+    clocks.copy_clocks(conn, clock_rows)
+    copy_rows(conn, COPY_DEPARTMENTS, departments)
+    orders.queue_first_orders(conn, dispatched)
+    return ids
 
 
 def attach_complaint(conn: psycopg.Connection[Any], case_id: int, complaint_id: int, *, actor: str, now: datetime) -> None:
     """Group a complaint under a case (a burst, a duplicate, a proactive case the public confirmed)."""
-    conn.execute(LINK_COMPLAINT, (case_id, complaint_id))
-    record_event(conn, case_id, "complaint_attached", actor=actor, role=None, at=now, data={"complaint_id": complaint_id})
+    attach_complaints(conn, [(case_id, complaint_id)], actor=actor, now=now)
+
+
+def attach_complaints(conn: psycopg.Connection[Any], pairs: Sequence[tuple[int, int]], *, actor: str,
+                      now: datetime | Sequence[datetime]) -> None:
+    """``attach_complaint`` for many (case id, complaint id) pairs: one UPDATE (only complaints not yet
+    on that case change) and the ``complaint_attached`` events, in order, by COPY."""
+    times = _event_times(now, len(pairs))
+    if not pairs:
+        return
+    conn.execute(LINK_COMPLAINTS, ([c for c, _ in pairs], [k for _, k in pairs]))
+    copy_rows(conn, COPY_EVENTS, [(case_id, at, actor, None, "complaint_attached", None, None, None,
+                               Jsonb({"complaint_id": complaint_id}))
+                              for (case_id, complaint_id), at in zip(pairs, times, strict=True)])

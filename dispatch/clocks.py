@@ -13,8 +13,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from dispatch.copying import copy_rows
 from dispatch.deadlines import Policy, alert_time, compute_clocks, extended_close_due
 from dispatch.policy import calendar_around
+from envpetition.calendar import WorkCalendar
 from envpetition.errors import Conflict, InvalidInput, NotFound
 
 INSERT_CLOCK = """
@@ -25,6 +27,10 @@ values (%s, %s, %s, %s, %s, %s, 50, %s, %s) returning id
 MEET_CLOCKS = """
 update clocks set met_at = %s, outcome = %s, next_alert_at = null
 where case_id = %s and kind = any(%s) and met_at is null returning id
+"""
+COPY_CLOCKS = """
+copy clocks (case_id, kind, started_at, due_at, base_due_at, policy_version, next_threshold, next_alert_at,
+             urgent, met_at, outcome) from stdin
 """
 SELECT_CLOCKS = """
 select id, kind, started_at, due_at, base_due_at, met_at, outcome, policy_version, paused, next_threshold
@@ -67,6 +73,26 @@ def start_policy_clocks(
         out[kind] = start_clock(conn, case_id, kind, start, due, policy_version=policy.version,
                                 urgent=priority != "normal")
     return out
+
+
+def opening_clock_rows(
+    case_id: int, policy: Policy, calendar: WorkCalendar, *, priority: str, received: datetime,
+    met: tuple[str, ...] = (), met_at: datetime | None = None,
+) -> list[tuple[Any, ...]]:
+    """The clock rows (``COPY_CLOCKS`` columns) a case opened at ``received`` starts with: the same
+    values as ``start_policy_clocks`` followed by ``meet_clocks(met, at=met_at)``."""
+    rows: list[tuple[Any, ...]] = []
+    for kind, (start, due) in compute_clocks(policy, calendar, received=received, priority=priority).items():
+        if kind in met:
+            rows.append((case_id, kind, start, due, due, policy.version, 50, None, priority != "normal", met_at, "met"))
+        else:
+            rows.append((case_id, kind, start, due, due, policy.version, 50, alert_time(start, due, 50),
+                         priority != "normal", None, None))
+    return rows
+
+
+def copy_clocks(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> None:
+    copy_rows(conn, COPY_CLOCKS, rows)
 
 
 def meet_clocks(conn: psycopg.Connection[Any], case_id: int, kinds: list[str], *, at: datetime,

@@ -152,24 +152,3 @@ def resume_case_clock(conn: psycopg.Connection[Any], clock_id: int, *, actor: st
         record_event(conn, case_id, "clock_resumed", actor=actor, role=role, at=now,
                      data={"clock_id": clock_id, "due_at": new_due.isoformat()})
     return new_due
-
-
-INSERT_TWO_EVENTS = """
-insert into case_events (case_id, at, actor, role, kind, from_state, to_state, data) values
-    (%(case)s, %(now)s, %(actor)s, 'system', 'accept', 'registered', 'accepted', '{}'),
-    (%(case)s, %(now)s, %(actor)s, 'system', 'assign', 'accepted', 'assigned', %(data)s)
-"""
-
-
-def auto_accept_and_assign(conn: psycopg.Connection[Any], case_id: int, team_id: int, *, actor: str,
-                           now: datetime) -> None:
-    """registered → accepted → assigned for a case just opened, both events recorded (the fast path of
-    ``open_case``; the same effects as the two transitions)."""
-    from psycopg.types.json import Jsonb
-
-    clocks.meet_clocks(conn, case_id, ["accept", "dispatch"], at=now)
-    conn.execute("update cases set state = 'assigned', team_id = %s, updated_at = %s where id = %s and state = 'registered'",
-                 (team_id, now, case_id))
-    conn.execute(INSERT_TWO_EVENTS, {"case": case_id, "now": now, "actor": actor,
-                                     "data": Jsonb({"team_id": team_id, "automatic": True})})
-    orders.queue_order(conn, case_id, team_id, now=now)

@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from dispatch import outbox
+from dispatch.copying import copy_rows
 from envpetition.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -29,13 +30,15 @@ FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(minutes=30)
 
 SELECT_ORDER_CONTENT = """
-select c.id, c.title, c.priority, c.categories, c.lon, c.lat, com.name as community, ent.name as enterprise,
-       t.name as team,
-       (select min(due_at) from clocks k where k.case_id = c.id and k.kind = 'arrive' and k.met_at is null) as arrive_due
-from cases c join teams t on t.id = %s
+select v.case_id, v.team_id, c.title, c.priority, c.categories, c.lon, c.lat, com.name as community,
+       ent.name as enterprise, t.name as team
+from unnest(%s::bigint[], %s::bigint[]) with ordinality v(case_id, team_id, n)
+join cases c on c.id = v.case_id join teams t on t.id = v.team_id
 left join areas com on com.id = c.community_id left join areas ent on ent.id = c.enterprise_id
-where c.id = %s
+order by v.n
 """
+SELECT_ARRIVE_DUE = "select due_at from clocks where case_id = %s and kind = 'arrive' and met_at is null"
+COPY_ORDERS = "copy dispatch_orders (case_id, team_id, topic, payload, created_at, next_attempt_at) from stdin"
 INSERT_ORDER = """
 insert into dispatch_orders (case_id, team_id, topic, payload, created_at, next_attempt_at)
 values (%s, %s, %s, %s, %s, %s) returning id
@@ -80,18 +83,39 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
 
 
+def order_payloads(conn: psycopg.Connection[Any], pairs: list[tuple[int, int]],
+                   arrive_dues: list[datetime | None]) -> list[dict[str, Any]]:
+    """The order payload of each (case, team) with its running arrive deadline: what the team needs,
+    never the complainant's identity. Times are written in the session's zone, as read from the database."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(SELECT_ORDER_CONTENT, ([c for c, _ in pairs], [t for _, t in pairs])).fetchall()
+    if len(rows) != len(pairs):
+        found = {(r["case_id"], r["team_id"]) for r in rows}
+        case_id, team_id = next(p for p in pairs if p not in found)
+        raise NotFound(f"案件 {case_id} 或执法队 {team_id} 不存在 / no case {case_id} or team {team_id}")
+    for payload, due in zip(rows, arrive_dues, strict=True):
+        payload["arrive_due"] = due.astimezone(conn.info.timezone).isoformat() if due else None
+    return rows
+
+
 def queue_order(conn: psycopg.Connection[Any], case_id: int, team_id: int, *, now: datetime) -> int:
     """Queue the order for the team (the dispatcher picks the topic when it sends); cancels older ones."""
     conn.execute(CANCEL_ORDERS, (case_id,))
-    with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(SELECT_ORDER_CONTENT, (team_id, case_id)).fetchone()
-    if row is None:
-        raise NotFound(f"案件 {case_id} 或执法队 {team_id} 不存在 / no case {case_id} or team {team_id}")
-    payload = {"case_id": case_id, "team_id": team_id, **{k: v for k, v in row.items() if k != "id"}}
-    payload["arrive_due"] = payload["arrive_due"].isoformat() if payload["arrive_due"] else None
+    dues = [r[0] for r in conn.execute(SELECT_ARRIVE_DUE, (case_id,)).fetchall()]
+    payload = order_payloads(conn, [(case_id, team_id)], [min(dues, default=None)])[0]
     inserted = conn.execute(INSERT_ORDER, (case_id, team_id, '', Jsonb(payload), now, now)).fetchone()
     assert inserted is not None
     return int(inserted[0])
+
+
+def queue_first_orders(conn: psycopg.Connection[Any], orders: list[tuple[int, int, datetime, datetime | None]]) -> None:
+    """Queue the first order of each (case, team, now, arrive due) of cases just opened (nothing to cancel)."""
+    if not orders:
+        return
+    payloads = order_payloads(conn, [(case_id, team_id) for case_id, team_id, _, _ in orders],
+                              [due for _, _, _, due in orders])
+    copy_rows(conn, COPY_ORDERS, [(case_id, team_id, '', Jsonb(payload), now, now)
+                                  for (case_id, team_id, now, _), payload in zip(orders, payloads, strict=True)])
 
 
 def cancel_orders(conn: psycopg.Connection[Any], case_id: int, *, now: datetime) -> None:

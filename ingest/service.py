@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from dispatch.cases import NewCase, attach_complaint, open_case
+from dispatch.cases import NewCase, attach_complaints, open_cases
 from envpetition.geo_crs import to_metric
 from ingest import repository as repo
 from ingest.classify import Classification, Classifier, category_label, default_classifier
@@ -346,35 +346,30 @@ def case_title(w: _Work) -> str:
 
 def _open_cases(conn: psycopg.Connection[Any], work: list[_Work], new_cases: dict[int, _Work],
                 ctx: IntakeContext, *, now: datetime) -> dict[int, int]:
-    """Open one case per new event (dispatch assigns clocks and team) and give every complaint its case id."""
+    """Open one case per new event in one dispatch call (clocks, team, order) and give every complaint its case id."""
     teams = repo.teams_for_grids(conn, [w.placed.location.grid_id for w in new_cases.values()
                                         if w.placed.location and w.placed.location.grid_id])
-    case_ids: dict[int, int] = {}
-    with conn.pipeline():  # each case's history row rides along with the next case's insert
-        _open_each(conn, new_cases, teams, case_ids, ctx, now=now)
+    news = []
+    for w in new_cases.values():
+        loc = w.placed.location
+        assert loc is not None
+        news.append(NewCase(
+            title=case_title(w), opened_at=w.fields.received_at, priority=w.result.priority or "normal",
+            categories=list(w.result.categories), team_id=teams.get(loc.grid_id) if loc.grid_id else None,
+            community_id=loc.community_id, enterprise_id=loc.enterprise_id, grid_id=loc.grid_id,
+            lon=loc.lon, lat=loc.lat,
+        ))
+        w.result.opened_case = True
+    ids = open_cases(conn, news, actor=ctx.actor, role=ctx.role,
+                     now=[ctx.event_time(w.fields, now) for w in new_cases.values()])
+    case_ids = dict(zip(new_cases, ids, strict=True))
     for w in work:
         assert w.seen is not None and w.seen.case_key is not None
         w.seen.case_key = w.result.case_id = case_ids.get(w.seen.case_key, w.seen.case_key)
     return case_ids
 
 
-def _open_each(conn: psycopg.Connection[Any], new_cases: dict[int, _Work], teams: dict[int, int],
-               case_ids: dict[int, int], ctx: IntakeContext, *, now: datetime) -> None:
-    for key, w in new_cases.items():
-        loc = w.placed.location
-        assert loc is not None
-        case_ids[key] = open_case(conn, NewCase(
-            title=case_title(w), opened_at=w.fields.received_at, priority=w.result.priority or "normal",
-            categories=list(w.result.categories), team_id=teams.get(loc.grid_id) if loc.grid_id else None,
-            community_id=loc.community_id, enterprise_id=loc.enterprise_id, grid_id=loc.grid_id,
-            lon=loc.lon, lat=loc.lat,
-        ), actor=ctx.actor, role=ctx.role, now=ctx.event_time(w.fields, now))
-        w.result.opened_case = True
-
-
 def _attach(conn: psycopg.Connection[Any], work: list[_Work], ctx: IntakeContext, *, now: datetime) -> None:
-    """Record each complaint on its case through dispatch (pipelined: no answer is awaited)."""
-    with conn.pipeline():
-        for w in work:
-            attach_complaint(conn, w.result.case_id, w.result.complaint_id, actor=ctx.actor,  # type: ignore[arg-type]
-                             now=ctx.event_time(w.fields, now))
+    """Record each complaint on its case through dispatch, the whole batch in one call."""
+    attach_complaints(conn, [(w.result.case_id, w.result.complaint_id) for w in work],  # type: ignore[misc]
+                      actor=ctx.actor, now=[ctx.event_time(w.fields, now) for w in work])

@@ -36,3 +36,19 @@ def make_city(conn: Any) -> dict[str, int]:
 @pytest.fixture
 def city(conn: Any) -> dict[str, int]:
     return make_city(conn)
+
+
+@pytest.fixture
+def second_database_url(pg_admin_url: str, template_database: str) -> Any:
+    """Another fresh database, for running the same work two ways and comparing the rows."""
+    import uuid
+
+    import psycopg
+
+    from envpetition.servers import ensure_database, with_database
+
+    name = f"envp_t2_{uuid.uuid4().hex[:12]}"
+    ensure_database(pg_admin_url, name, template=template_database)
+    yield with_database(pg_admin_url, name)
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(psycopg.sql.SQL("drop database if exists {} with (force)").format(psycopg.sql.Identifier(name)))
