@@ -48,6 +48,13 @@ select id from cases where proactive and closed_at is null and community_id = %s
 order by opened_at desc limit 1
 """
 SET_CASE = "update exceedances set case_id = %s where id = %s"
+# An event seen in part (the analysis window cut it, or its readings came later) is stored again whole
+# once more readings arrive, under an earlier start: the parts it now contains go, their case is kept.
+DROP_CONTAINED_PARTS = """
+delete from exceedances where sensor_id = %(sensor_id)s and pollutant = %(pollutant)s and averaging = %(averaging)s
+  and started_at > %(started_at)s and ended_at <= %(ended_at)s
+returning case_id
+"""
 
 def nearest_community(conn: psycopg.Connection[Any], lon: float, lat: float) -> tuple[int | None, float | None]:
     """The nearest current community and its distance in metres (0 inside)."""
@@ -121,6 +128,10 @@ def detect_and_record(conn: psycopg.Connection[Any], *, start: datetime, end: da
                             "enterprise_id": sensor["enterprise_id"], "detected_at": now,
                         }
                         ex_id, case_id = conn.execute(UPSERT_EXCEEDANCE, record).fetchone()  # type: ignore[misc]
+                        parts = [c for (c,) in conn.execute(DROP_CONTAINED_PARTS, record).fetchall() if c is not None]
+                        if case_id is None and parts:
+                            case_id = parts[0]
+                            conn.execute(SET_CASE, (case_id, ex_id))
                         near = distance is not None and distance <= NEAR_COMMUNITY_M
                         if open_cases and near and case_id is None and community_id is not None:
                             case_id = _case_for(conn, sensor, limit, record, community_id, now)

@@ -147,3 +147,19 @@ def test_monitor_far_from_communities_opens_no_case(conn: Any) -> None:
     result = detect_and_record(conn, start=D0, end=D0 + timedelta(hours=1), now=D0 + timedelta(hours=1))
     assert result["exceedances"] == 1 and result["cases"] == []
     assert result["events"][0]["peak_value"] == 40.0
+
+
+def test_an_event_first_seen_in_part_is_kept_once_whole(conn: Any) -> None:
+    community_id, _ = save_area(conn, Area("community", "焦化新村", shapely.box(117.846, 30.953, 117.848, 30.955)), now=D0)
+    save_sensor(conn, Sensor(id="S01", kind="fixed", name="厂界西南", mn="TLEB340705CJ000001", lon=117.8471, lat=30.9527,
+                             area_class="2", pollutants=["a21001"], units=["mg/m3"]))
+    storage.prepare_connection(conn)
+    storage.store_rows(conn, [(D0 + timedelta(minutes=m), "S01", "a21001", 3.0 if 60 <= m < 70 else 0.2, "N",
+                               None, None, None) for m in range(120)], maintain_rollups=True)
+    part = detect_and_record(conn, start=D0 + timedelta(minutes=65), end=D0 + timedelta(hours=2), now=D0 + timedelta(hours=2))
+    assert [e["started_at"] for e in part["events"]] == [D0 + timedelta(minutes=65)]
+    whole = detect_and_record(conn, start=D0, end=D0 + timedelta(hours=2), now=D0 + timedelta(hours=3))
+    rows = conn.execute("select started_at, ended_at, case_id from exceedances").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(D0 + timedelta(minutes=60), D0 + timedelta(minutes=70))]
+    assert rows[0][2] == part["events"][0]["case_id"] is not None  # the proactive case stays with the event
+    assert whole["cases"] == part["cases"]
