@@ -189,7 +189,8 @@ def _act(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]], *, now: dat
         "team_ids": [r[5] for r in top], "bodies": [NOTICE_TEXT[r[2]] for r in top],
         "urgents": [r[4] for r in top]})
     breached = [r for r in rows if r[2] == 100]
-    to_supervise = [r for r in breached if r[3] != "supervision"]
+    # One order per case, however many of its clocks broke in this scan.
+    to_supervise = list({r[1]: r for r in breached if r[3] != "supervision"}.values())
     if to_supervise:
         conn.execute(INSERT_SUPERVISION_CLOCKS, {
             "now": now, "order_due": order_due, "version": version,

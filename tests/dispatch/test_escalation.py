@@ -61,6 +61,17 @@ def test_breach_and_overrun_fire_every_step_once_with_their_actions(conn, city):
                         (case_id,)).fetchone()[0] == 4
 
 
+def test_two_clocks_breaking_in_one_scan_give_one_supervision_order(conn, city):
+    case_id = new_case(conn, city, opened_at=T0)
+    conn.execute("insert into clocks (case_id, kind, started_at, due_at, base_due_at, policy_version, next_threshold, "
+                 "next_alert_at, urgent) select case_id, 'reply', started_at, due_at, base_due_at, policy_version, "
+                 "next_threshold, next_alert_at, urgent from clocks where case_id = %s and kind = 'arrive'", (case_id,))
+    summary = scan(conn, now=at("2026-10-10 22:00"))
+    assert summary["by_threshold"]["100"] == 2
+    assert summary["supervision_orders"] == 1
+    assert conn.execute("select count(*) from supervision_orders where case_id = %s", (case_id,)).fetchone()[0] == 1
+
+
 def test_breach_after_a_person_escalated_is_not_flagged(conn, city):
     case_id = new_case(conn, city, opened_at=T0)
     conn.execute("insert into case_events (case_id, at, actor, role, kind) values (%s, %s, 'x', 'team_member', 'arrive_attempt')",
