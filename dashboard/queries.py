@@ -92,17 +92,6 @@ CASE_COMPLAINTS = """
 select id, channel, external_id, received_at, text, address, categories, urgent, lon, lat
 from complaints where case_id = %s order by received_at
 """
-SENSORS = "select id, kind, name, pollutants, units, lon, lat from sensors order by id"
-SENSOR_SERIES = """
-select date_bin(%(bucket)s::interval, ts, timestamptz '2000-01-01 00:00+08') as bucket,
-       pollutant, avg(value) as value, max(value) as peak, count(*) as n
-from readings
-where sensor_id = %(sensor)s and ts >= %(start)s and ts < %(end)s
-group by 1, 2 order by 1
-"""
-SENSOR_SPAN = "select min(ts), max(ts) from readings where sensor_id = %s"
-
-
 def case_detail(conn: psycopg.Connection[Any], case_id: int) -> dict[str, Any] | None:
     """A case with its history, clocks and complaints (texts only: no complainant identity)."""
     with conn.cursor(row_factory=dict_row) as cur:
@@ -113,19 +102,3 @@ def case_detail(conn: psycopg.Connection[Any], case_id: int) -> dict[str, Any] |
         case["clocks"] = cur.execute(CASE_CLOCKS, (case_id,)).fetchall()
         case["complaints"] = cur.execute(CASE_COMPLAINTS, (case_id,)).fetchall()
     return case
-
-
-def sensors(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(SENSORS).fetchall()
-
-
-def sensor_series(conn: psycopg.Connection[Any], sensor: str, start: Any, end: Any, bucket: str) -> list[dict[str, Any]]:
-    """Readings of one sensor averaged into buckets of ``bucket`` (e.g. '10 minutes'), local midnight origin."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(SENSOR_SERIES, {"bucket": bucket, "sensor": sensor, "start": start, "end": end}).fetchall()
-
-
-def sensor_span(conn: psycopg.Connection[Any], sensor: str) -> tuple[Any, Any]:
-    row = conn.execute(SENSOR_SPAN, (sensor,)).fetchone()
-    return (row[0], row[1]) if row else (None, None)

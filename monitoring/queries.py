@@ -10,6 +10,8 @@ from psycopg.rows import dict_row
 
 from envpetition.errors import InvalidInput
 
+# Readings that count: a value, and a data flag that is not maintenance, fault or calibration.
+VALID = "value is not null and (flag is null or flag in ('N', 'S', 'T'))"
 SERIES_SQL = {
     "raw": """select ts, value, flag from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
               order by ts limit %s""",
@@ -17,11 +19,19 @@ SERIES_SQL = {
     "1m": """select date_bin('1 minute', ts, timestamptz '2000-01-01 00:00:00+08') as ts, avg(value) as value,
                     count(value) as n, min(value) as min, max(value) as max
              from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
-               and value is not null and (flag is null or flag in ('N', 'S', 'T'))
+               and """ + VALID + """
              group by 1 order by 1 limit %s""",
     "1h": """select bucket as ts, total / n as value, n, min, max from readings_1h
              where sensor_id = %s and pollutant = %s and bucket >= %s and bucket < %s and n > 0 order by bucket limit %s""",
 }
+BUCKETED_SQL = """
+select date_bin(%(bucket)s::interval, ts, timestamptz '2000-01-01 00:00+08') as bucket,
+       pollutant, avg(value) as value, max(value) as peak, count(*) as n
+from readings
+where sensor_id = %(sensor)s and ts >= %(start)s and ts < %(end)s and """ + VALID + """
+group by 1, 2 order by 1
+"""
+SPAN_SQL = "select min(ts), max(ts) from readings where sensor_id = %s"
 EXCEEDANCES_SQL = """
 select e.*, s.name as sensor_name from exceedances e join sensors s on s.id = e.sensor_id
 where e.started_at < %s and e.ended_at > %s order by e.started_at desc limit %s
@@ -35,6 +45,19 @@ def series(conn: psycopg.Connection[Any], sensor_id: str, pollutant: str, start:
         raise InvalidInput(f"resolution must be one of {', '.join(SERIES_SQL)}")
     with conn.cursor(row_factory=dict_row) as cur:
         return list(cur.execute(SERIES_SQL[resolution], (sensor_id, pollutant, start, end, limit)).fetchall())
+
+
+def bucketed(conn: psycopg.Connection[Any], sensor_id: str, start: datetime, end: datetime,
+             bucket: str) -> list[dict[str, Any]]:
+    """Every pollutant of one sensor averaged into buckets of ``bucket`` (e.g. '10 minutes'), local midnight origin."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(BUCKETED_SQL, {"bucket": bucket, "sensor": sensor_id, "start": start, "end": end}))
+
+
+def span(conn: psycopg.Connection[Any], sensor_id: str) -> tuple[datetime | None, datetime | None]:
+    """First and last reading time of one sensor."""
+    row = conn.execute(SPAN_SQL, (sensor_id,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def exceedances(conn: psycopg.Connection[Any], start: datetime, end: datetime, limit: int = 500) -> list[dict[str, Any]]:

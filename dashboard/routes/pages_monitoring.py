@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from dashboard import queries
 from dashboard.series_figure import sensor_figure, trace_figure
 from dashboard.templating import Conn, PageUser, templates
 from envpetition import auth
 from envpetition.errors import InvalidInput
 from envpetition.runtime import LOCAL_TZ
-from monitoring.queries import series
+from monitoring.queries import bucketed, series, span
+from monitoring.sensors import list_sensors
 from monitoring.trace import case_trace
 
 router = APIRouter(include_in_schema=False)
@@ -38,16 +38,16 @@ def monitoring_page(
 ) -> Response:
     if bucket not in BUCKETS:
         raise InvalidInput(f"bucket must be one of {', '.join(BUCKETS)}")
-    all_sensors = queries.sensors(conn)
+    all_sensors = list_sensors(conn)
     chosen = next((s for s in all_sensors if s["id"] == sensor), all_sensors[0] if all_sensors else None)
     figure = None
     t0, t1 = _parse_local(start), _parse_local(end)
     if chosen is not None:
-        first, last = queries.sensor_span(conn, chosen["id"])
+        first, last = span(conn, chosen["id"])
         t1 = t1 or (last + timedelta(seconds=1) if last else None)
         t0 = t0 or (max(first, t1 - timedelta(days=7)) if first and t1 else None)
         if t0 and t1:
-            rows = queries.sensor_series(conn, chosen["id"], t0, t1, bucket)
+            rows = bucketed(conn, chosen["id"], t0, t1, bucket)
             figure = sensor_figure(rows, dict(zip(chosen["pollutants"], chosen["units"], strict=False))).to_json()
     return templates.TemplateResponse(request, "monitoring.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "sensors": all_sensors, "chosen": chosen,
