@@ -76,29 +76,3 @@ def case_list(conn: psycopg.Connection[Any], *, state: str | None, limit: int, o
 
 def table_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     return {name: int(n) for name, n in conn.execute(TABLE_COUNTS).fetchall()}
-
-CASE_DETAIL = """
-select c.*, t.name as team, com.name as community, ent.name as enterprise, g.name as grid
-from cases c
-left join teams t on t.id = c.team_id
-left join areas com on com.id = c.community_id
-left join areas ent on ent.id = c.enterprise_id
-left join areas g on g.id = c.grid_id
-where c.id = %s
-"""
-CASE_EVENTS = "select at, actor, role, kind, from_state, to_state, reason, data from case_events where case_id = %s order by at, id"
-CASE_CLOCKS = "select kind, started_at, due_at, met_at, policy_version from clocks where case_id = %s order by due_at"
-CASE_COMPLAINTS = """
-select id, channel, external_id, received_at, text, address, categories, urgent, lon, lat
-from complaints where case_id = %s order by received_at
-"""
-def case_detail(conn: psycopg.Connection[Any], case_id: int) -> dict[str, Any] | None:
-    """A case with its history, clocks and complaints (texts only: no complainant identity)."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        case = cur.execute(CASE_DETAIL, (case_id,)).fetchone()
-        if case is None:
-            return None
-        case["events"] = cur.execute(CASE_EVENTS, (case_id,)).fetchall()
-        case["clocks"] = cur.execute(CASE_CLOCKS, (case_id,)).fetchall()
-        case["complaints"] = cur.execute(CASE_COMPLAINTS, (case_id,)).fetchall()
-    return case

@@ -12,8 +12,13 @@ from envpetition.errors import NotFound
 CASE = """
 select c.id, c.state, c.priority, c.level, c.title, c.categories, c.team_id, t.name as team, c.lead_department,
        c.community_id, c.enterprise_id, c.grid_id, c.lon, c.lat, c.proactive, c.opened_at, c.closed_at,
-       c.outcome, c.reopened_count, c.extended
-from cases c left join teams t on t.id = c.team_id where c.id = %s
+       c.outcome, c.reopened_count, c.extended,
+       com.name as community, ent.name as enterprise, g.name as grid
+from cases c left join teams t on t.id = c.team_id
+left join areas com on com.id = c.community_id
+left join areas ent on ent.id = c.enterprise_id
+left join areas g on g.id = c.grid_id
+where c.id = %s
 """
 PARTS = {
     "events": "select id, at, actor, role, kind, from_state, to_state, reason, data from case_events where case_id = %s order by at, id",
@@ -29,7 +34,8 @@ PARTS = {
     "departments": "select department, is_lead, added_at from case_departments where case_id = %s order by added_at",
     "votes": "select at, verdict, comment, via from satisfaction_votes where case_id = %s order by at",
     "flags": "select kind, level, actor, at from accountability_flags where case_id = %s order by at",
-    "complaints": "select id, channel, external_id, received_at, address from complaints where case_id = %s order by id",
+    "complaints": "select id, channel, external_id, received_at, text, address, categories, urgent "
+                  "from complaints where case_id = %s order by received_at, id",
 }
 CLOCK_BOARD = """
 select k.id as clock_id, k.case_id, k.kind, k.started_at, k.due_at, k.paused,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import plotly
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from dashboard import queries
@@ -14,6 +14,7 @@ from dashboard.deps import SESSION_COOKIE
 from dashboard.dispatch_queries import ladder_history
 from dashboard.map_figure import hotspot_map
 from dashboard.templating import Conn, PageUser, templates
+from dispatch import views
 from dispatch.escalation import LEVEL_AT
 from dispatch.ladder import LEVEL_LABELS
 from envpetition import auth
@@ -67,9 +68,7 @@ def home(request: Request, conn: Conn, user: PageUser) -> Response:
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Response:
     """One case: history, clocks, the complaints' texts. No complainant identity on this page."""
-    case = queries.case_detail(conn, case_id)
-    if case is None:
-        raise HTTPException(404, f"案件 {case_id} 不存在 / no case {case_id}")
+    case = views.case_detail(conn, case_id)  # NotFound → 404
     ladder_view = None
     if user.role in ("section_chief", "deputy_director", "director", "admin"):
         ladder_view = {"label": LEVEL_LABELS.get(case["level"], case["level"]),
