@@ -1,8 +1,9 @@
 """The ingest worker: MQTT (QoS 1, persistent session, manual ack) → PostgreSQL, without loss.
 
-Flow: paho's network thread puts each message on a bounded queue (a full queue blocks it, which
-stops reading the socket: back-pressure). A parser thread takes whatever has arrived (up to
-``batch_max``) and parses it while the writer thread stores the previous batch: it COPYs the rows
+Flow: the receiver (monitoring/receivers.py) puts each chunk of messages read from the socket on a
+bounded queue (a full queue blocks it, which stops reading the socket: back-pressure). A parser
+thread takes whatever has arrived (up to ``batch_max``) and parses it while the writer thread
+stores the previous batch: it COPYs the rows
 through a staging table, inserts with
 ``ON CONFLICT DO NOTHING``, stores malformed messages in ``dead_letters`` and commits — and only
 then acknowledges every message of the batch (PUBACK). If the database is down the batch is kept
@@ -25,15 +26,12 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-import paho.mqtt.client as mqtt
 import psycopg
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
 from envpetition.db import connect
-from envpetition.mqtt import parse_mqtt_url
 from monitoring import storage
 from monitoring.payloads import PayloadError, Row, payload_rows
+from monitoring.receivers import Receiver, open_receiver
 from monitoring.worker_config import Incoming, WorkerConfig, WorkerStats
 
 log = logging.getLogger(__name__)
@@ -61,7 +59,7 @@ class IngestWorker:
         if self.config.receive_maximum > self.config.queue_max:
             self.config.queue_max = self.config.receive_maximum
         self.stats = WorkerStats()
-        self._queue: queue.Queue[Incoming] = queue.Queue(self.config.queue_max)
+        self._queue: queue.Queue[list[Incoming]] = queue.Queue(self.config.queue_max)
         self._stopping = threading.Event()
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
         self._parser = threading.Thread(target=self._parse_loop, name="ingest-parser", daemon=True)
@@ -71,101 +69,18 @@ class IngestWorker:
         self._writer_done = threading.Event()
         self._analyst = threading.Thread(target=self._analyse_loop, name="ingest-analysis", daemon=True)
         self._newest: datetime | None = None
-        self._client: mqtt.Client | None = None
-        self._connected = threading.Event()
+        self._receiver: Receiver | None = None
         self._conn: psycopg.Connection[Any] | None = None
         self._mns: dict[str, str] = {}
         self._mns_loaded = 0.0
         self._rollups = True
-        self._last_connack: Any = None
-        self._connack_seen = threading.Event()
-        self._tcp_failed = False
 
-    # ---- MQTT side -------------------------------------------------------------------------
-    def _make_client(self, v5: bool) -> mqtt.Client:
-        address = parse_mqtt_url(self.mqtt_url)
-        client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=self.config.client_id,
-            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
-            clean_session=None if v5 else False,
-            manual_ack=True,
-        )
-        if address.username:
-            client.username_pw_set(address.username, address.password)
-        if address.tls:
-            client.tls_set()
-        client.max_queued_messages_set(0)
-        client.reconnect_delay_set(min_delay=1, max_delay=10)
-        client.on_connect = self._on_connect
-        client.on_message = self._on_message
-        client.on_disconnect = self._on_disconnect
-        client.on_connect_fail = self._on_connect_fail
-        return client
-
-    def _connect(self, client: mqtt.Client, v5: bool) -> None:
-        address = parse_mqtt_url(self.mqtt_url)
-        if v5:
-            props = Properties(PacketTypes.CONNECT)
-            props.SessionExpiryInterval = self.config.session_expiry_s
-            props.ReceiveMaximum = self.config.receive_maximum
-            client.connect_async(address.host, address.port, keepalive=self.config.keepalive,
-                                 clean_start=False, properties=props)
-        else:
-            client.connect_async(address.host, address.port, keepalive=self.config.keepalive)
-        client.loop_start()
-
-    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
-        self._last_connack = reason
-        if reason.is_failure:
-            log.warning("broker refused connection: %s", reason)
-            self._connack_seen.set()
-            return
-        self.stats.connects += 1
-        client.subscribe(self.config.subscription, qos=1)
-        self._connected.set()
-        self._connack_seen.set()
-        log.info("connected to %s as %s (%s), subscribed %s", self.mqtt_url, self.config.client_id,
-                 self.stats.protocol, self.config.subscription)
-
-    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
-        self._tcp_failed = True
-
-    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
-        was_connected = self._connected.is_set()
-        self._connected.clear()
-        if was_connected and not self._stopping.is_set():
-            log.warning("broker connection lost (%s); paho reconnects", reason)
-
-    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+    def _deliver(self, chunk: list[Incoming]) -> None:
         if self._stopping.is_set():
             return  # not acknowledged: the broker redelivers it to the next session
-        self.stats.received += 1
-        # Blocks when the queue is full: paho stops reading, TCP pushes back to the broker.
-        self._queue.put(Incoming(msg.mid, msg.qos, msg.topic, bytes(msg.payload), time.time()))
-
-    def _start_mqtt(self) -> None:
-        choice = self.config.protocol
-        for v5 in ([True, False] if choice == "auto" else [choice == "5"]):
-            self._connack_seen = threading.Event()
-            self._last_connack = None
-            self._tcp_failed = False
-            self.stats.protocol = "5" if v5 else "3.1.1"
-            client = self._make_client(v5)
-            self._client = client
-            self._connect(client, v5)
-            seen = self._connack_seen.wait(5)
-            if not seen and self._tcp_failed:
-                return  # broker not reachable yet: paho keeps trying on its own
-            reason = self._last_connack
-            # A 3.1.1-only broker answers "unsupported protocol version" or (amqtt) just hangs up.
-            refused = not seen or (reason is not None and reason.is_failure and "protocol" in str(reason).lower())
-            if v5 and choice == "auto" and refused:
-                client.loop_stop()
-                client.disconnect()
-                log.info("broker does not speak MQTT 5; using 3.1.1")
-                continue
-            return
+        self.stats.received += len(chunk)
+        # Blocks when the queue is full: the receiver stops reading, TCP pushes back to the broker.
+        self._queue.put(chunk)
 
     # ---- database side ---------------------------------------------------------------------
     def _db(self) -> psycopg.Connection[Any]:
@@ -187,13 +102,12 @@ class IngestWorker:
 
     def _take_batch(self) -> list[Incoming]:
         try:
-            first = self._queue.get(timeout=0.2)
+            batch = list(self._queue.get(timeout=0.2))
         except queue.Empty:
             return []
-        batch = [first]
         while len(batch) < self.config.batch_max:
             try:
-                batch.append(self._queue.get_nowait())
+                batch.extend(self._queue.get_nowait())
             except queue.Empty:
                 break
         return batch
@@ -335,10 +249,8 @@ class IngestWorker:
             if not self._commit_guarded(batch, parsed):
                 return
             committed = time.time()
-            client = self._client
-            for item in batch:
-                if item.qos > 0 and client is not None:
-                    client.ack(item.mid, item.qos)
+            if self._receiver is not None:
+                self._receiver.ack(batch)
             self.stats.acked += len(batch)
             self.stats.messages_committed += len(batch)
             self.stats.batches += 1
@@ -374,20 +286,26 @@ class IngestWorker:
         self._parser.start()
         if self.config.analyse_every_s:
             self._analyst.start()
-        self._start_mqtt()
+        self._receiver = open_receiver(self.mqtt_url, self.config, self.stats, self._deliver)
         return self
 
+    @property
+    def connected(self) -> bool:
+        return self._receiver is not None and self._receiver.connected.is_set()
+
     def wait_connected(self, timeout: float = 10) -> bool:
-        return self._connected.wait(timeout)
+        deadline = time.monotonic() + timeout
+        while self._receiver is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self._receiver is not None and self._receiver.connected.wait(max(0.0, deadline - time.monotonic()))
 
     def stop(self, timeout: float = 10) -> None:
         """Stop taking messages, commit and acknowledge what was taken, disconnect."""
         self._stopping.set()
         self._parser.join(timeout)
         self._writer.join(timeout)
-        if self._client is not None:
-            self._client.disconnect()
-            self._client.loop_stop()
+        if self._receiver is not None:
+            self._receiver.stop()
         self._drop_db()
 
     def run_until(self, stop_event: threading.Event, report_every: float = 30.0) -> None:

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Incoming:
     mid: int
     qos: int
     topic: str
     payload: bytes
     received: float
+    session: int = 0  # which connection it came on: only that one may acknowledge it
 
 
 @dataclass

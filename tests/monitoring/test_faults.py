@@ -154,7 +154,7 @@ def test_broker_restart_worker_reconnects_by_itself(
             pub.publish_all(reading(topic_prefix, i) for i in range(500))
         assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") == 500)
         private_broker.stop()
-        assert wait_for(lambda: not worker._connected.is_set(), 10)
+        assert wait_for(lambda: not worker.connected, 10)
         private_broker.start()
         assert wait_for(lambda: worker.stats.connects >= 2, 30), "worker did not reconnect"
         time.sleep(0.3)
