@@ -36,38 +36,26 @@ class BrokerRefused(ConnectionError):
     """The broker answered CONNECT with a failure (bad credentials, not authorised, …)."""
 
 
-def frames(buffer: bytearray) -> tuple[list[memoryview], int]:
-    """Split ``buffer`` into whole packets; return them and how many bytes they take.
+def decode(buffer: bytearray) -> tuple[list[Any], int]:
+    r"""The whole packets at the start of ``buffer`` and how many bytes they take.
 
-    >>> packets, used = frames(bytearray(b"\\xd0\\x00\\x30\\x05\\x00"))
-    >>> [bytes(p) for p in packets], used
-    ([b'\\xd0\\x00'], 2)
+    >>> packets, used = decode(bytearray(b"\xd0\x00\x30\x05\x00"))  # PINGRESP, then part of a PUBLISH
+    >>> [type(p).__name__ for p in packets], used
+    (['PingRespPacket'], 2)
     """
-    view = memoryview(buffer)
-    packets: list[memoryview] = []
-    offset, end = 0, len(buffer)
-    while offset + 2 <= end:
-        length, shift, i = 0, 0, offset + 1
-        while True:
-            if i >= end:
-                return packets, offset
-            byte = buffer[i]
-            length |= (byte & 0x7F) << shift
-            i += 1
-            if not byte & 0x80:
-                break
-            shift += 7
-            if shift > 21:
-                raise _malformed("remaining length longer than 4 bytes")
-        if i + length > end:
-            break
-        packets.append(view[offset:i + length])
-        offset = i + length
+    packets: list[Any] = []
+    offset = 0
+    with memoryview(buffer) as view:
+        try:
+            while offset < len(buffer):
+                packet, size = mqtt5.read(view[offset:])
+                packets.append(packet)
+                offset += size
+        except IndexError:
+            pass  # "not enough bytes": the rest of the packet is still on its way
+        except ValueError as exc:
+            raise ConnectionError(f"malformed MQTT stream: {exc}") from None
     return packets, offset
-
-
-def _malformed(reason: str) -> ConnectionError:
-    return ConnectionError(f"malformed MQTT stream: {reason}")
 
 
 class Mqtt5Link:
@@ -199,13 +187,7 @@ class Mqtt5Link:
             raise ConnectionError("the broker closed the connection")
         self.last_receive = time.monotonic()
         self._buffer += chunk
-        whole, used = frames(self._buffer)
-        try:
-            packets = [mqtt5.read(view)[0] for view in whole]
-        except Exception as exc:
-            raise _malformed(str(exc)) from None
-        finally:
-            del whole
+        packets, used = decode(self._buffer)
         del self._buffer[:used]
         if self.keepalive and time.monotonic() - self.last_send >= self.keepalive / 2:
             self.send(PINGREQ)

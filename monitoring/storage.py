@@ -1,15 +1,22 @@
-"""Reading storage: staged binary COPY, ``ON CONFLICT DO NOTHING``, rollups, dead letters.
+"""Reading storage: binary COPY, ``ON CONFLICT DO NOTHING`` for redeliveries, rollups, dead letters.
 
-Repository functions take a connection first and never commit. With TimescaleDB the rollups
-``readings_1m``/``readings_1h`` are continuous aggregates; without it ``readings_1h`` is a table
-updated here from exactly the rows that were new (``RETURNING`` of the insert), so redelivery
-never counts twice, and ``readings_1m`` is a view.
+Repository functions take a connection first and never commit. A batch is first COPYed straight
+into ``readings`` inside a savepoint: the common case, about three times cheaper than going
+through a staging table. A batch holding a reading already stored (a redelivery) fails that
+COPY with a unique violation and goes the slow way: COPY into a staging table, then ``INSERT ...
+ON CONFLICT DO NOTHING``.
+
+With TimescaleDB the rollups ``readings_1m``/``readings_1h`` are continuous aggregates; without it
+``readings_1h`` is a table updated here from exactly the rows that were new (all of them on the
+fast path, the ``RETURNING`` of the insert on the slow one), so redelivery never counts twice,
+and ``readings_1m`` is a view.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -17,6 +24,7 @@ import psycopg
 from monitoring.payloads import Row
 
 VALID_FLAGS_SQL = "(flag is null or flag in ('N', 'S', 'T'))"
+VALID_FLAGS = frozenset({None, "N", "S", "T"})
 # Day and 1 h buckets start at local midnight / on the hour in Asia/Shanghai.
 BUCKET_ORIGIN = "timestamptz '2000-01-01 00:00:00+08'"
 
@@ -27,6 +35,7 @@ create temp table if not exists staging_readings (
 ) on commit delete rows
 """
 COPY_STAGING = "copy staging_readings (ts, sensor_id, pollutant, value, flag, lon, lat, tag) from stdin (format binary)"
+COPY_READINGS = "copy readings (ts, sensor_id, pollutant, value, flag, lon, lat, tag) from stdin (format binary)"
 COPY_TYPES = ["timestamptz", "text", "text", "float8", "text", "float8", "float8", "text"]
 
 INSERT_FROM_STAGING = """
@@ -49,6 +58,22 @@ INSERT_AND_ROLL_UP = (
     + _ROLLUP_UPSERT.format(name="h", table="readings_1h", width="1 hour", origin=BUCKET_ORIGIN, valid=VALID_FLAGS_SQL)
     + " select count(*) from ins"
 )
+CREATE_STAGING_ROLLUPS = """
+create temp table if not exists staging_rollups (
+    bucket timestamptz, sensor_id text, pollutant text, n bigint, total double precision,
+    min double precision, max double precision
+) on commit delete rows
+"""
+COPY_STAGING_ROLLUPS = "copy staging_rollups (bucket, sensor_id, pollutant, n, total, min, max) from stdin (format binary)"
+ROLLUP_TYPES = ["timestamptz", "text", "text", "int8", "float8", "float8", "float8"]
+UPSERT_ROLLUPS = """
+insert into readings_1h as r (bucket, sensor_id, pollutant, n, total, min, max)
+select bucket, sensor_id, pollutant, n, total, min, max from staging_rollups
+order by 2, 3, 1
+on conflict (sensor_id, pollutant, bucket) do update
+set n = r.n + excluded.n, total = r.total + excluded.total,
+    min = least(r.min, excluded.min), max = greatest(r.max, excluded.max)
+"""
 INSERT_DEAD_LETTER = """
 insert into dead_letters (topic, payload, reason, digest) values (%s, %s, %s, %s)
 on conflict (digest) do nothing
@@ -69,27 +94,89 @@ def mn_map(conn: psycopg.Connection[Any]) -> dict[str, str]:
 
 
 def prepare_connection(conn: psycopg.Connection[Any]) -> None:
-    """Create this session's staging table (temporary, emptied at every commit)."""
+    """Create this session's staging tables (temporary, emptied at every commit)."""
     conn.execute(CREATE_STAGING)
+    conn.execute(CREATE_STAGING_ROLLUPS)
 
 
 def store_rows(conn: psycopg.Connection[Any], rows: Sequence[Row], *, maintain_rollups: bool) -> int:
-    """COPY rows into the staging table and insert the new ones; return how many were new.
+    """Store the rows that are new; return how many were.
 
     Call :func:`prepare_connection` once per connection first.
     """
     if not rows:
         return 0
+    try:
+        with conn.transaction():  # a savepoint: a failed COPY leaves the caller's transaction usable
+            _copy(conn, COPY_READINGS, rows)
+    except psycopg.errors.UniqueViolation:
+        return _store_through_staging(conn, rows, maintain_rollups=maintain_rollups)
+    if maintain_rollups:
+        upsert_hourly_rollups(conn, hourly_rollups(rows))
+    return len(rows)
+
+
+def _copy(conn: psycopg.Connection[Any], statement: str, rows: Sequence[Sequence[Any]],
+          types: list[str] = COPY_TYPES) -> None:
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _store_through_staging(conn: psycopg.Connection[Any], rows: Sequence[Row], *, maintain_rollups: bool) -> int:
+    _copy(conn, COPY_STAGING, rows)
     with conn.cursor() as cur:
-        with cur.copy(COPY_STAGING) as copy:
-            copy.set_types(COPY_TYPES)
-            for row in rows:
-                copy.write_row(row)
         if maintain_rollups:
             result = cur.execute(INSERT_AND_ROLL_UP).fetchone()
             return int(result[0]) if result else 0
         cur.execute(INSERT_FROM_STAGING)
         return max(cur.rowcount, 0)
+
+
+Rollup = tuple[datetime, str, str, int, float, float, float]
+
+
+def hourly_rollups(rows: Sequence[Row]) -> list[Rollup]:
+    """``(bucket, sensor, pollutant, n, total, min, max)`` of the valid readings, per hour.
+
+    Hours start on the hour in Asia/Shanghai (UTC+8, so on the UTC hour too), as ``date_bin``
+    with :data:`BUCKET_ORIGIN` does in SQL.
+
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t = datetime(2025, 1, 1, 8, 59, tzinfo=timezone(timedelta(hours=8)))
+    >>> rows = [(t, "S1", "a34004", 2.0, "N", None, None, None), (t, "S1", "a34004", 4.0, None, None, None, None),
+    ...         (t, "S1", "a34004", 99.0, "D", None, None, None), (t + timedelta(minutes=1), "S1", "a34004", 1.0, "N", None, None, None)]
+    >>> [(b.isoformat(), n, total, lo, hi) for b, _, _, n, total, lo, hi in hourly_rollups(rows)]
+    [('2025-01-01T00:00:00+00:00', 2, 6.0, 2.0, 4.0), ('2025-01-01T01:00:00+00:00', 1, 1.0, 1.0, 1.0)]
+    """
+    groups: dict[tuple[str, str, int], list[float]] = {}
+    hours: dict[datetime, int] = {}  # many readings share a moment; timestamp() costs ~1 us
+    for ts, sensor, pollutant, value, flag, *_ in rows:
+        if value is None or flag not in VALID_FLAGS:
+            continue
+        hour = hours.get(ts)
+        if hour is None:
+            hour = hours[ts] = int(ts.timestamp() // 3600)
+        key = (sensor, pollutant, hour)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [1, value, value, value]
+        else:
+            group[0] += 1
+            group[1] += value
+            if value < group[2]:
+                group[2] = value
+            elif value > group[3]:
+                group[3] = value
+    return [(datetime.fromtimestamp(hour * 3600, UTC), sensor, pollutant, int(n), total, low, high)
+            for (sensor, pollutant, hour), (n, total, low, high) in groups.items()]
+
+
+def upsert_hourly_rollups(conn: psycopg.Connection[Any], rollups: Sequence[Rollup]) -> None:
+    if rollups:
+        _copy(conn, COPY_STAGING_ROLLUPS, rollups, ROLLUP_TYPES)
+        conn.execute(UPSERT_ROLLUPS)
 
 
 def message_digest(topic: str, payload: bytes) -> bytes:

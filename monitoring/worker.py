@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import sys
 import threading
 import time
 from datetime import datetime, timedelta
@@ -282,6 +283,10 @@ class IngestWorker:
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self) -> IngestWorker:
+        # The writer releases the GIL for every COPY buffer it sends and then waits for the parser
+        # to give it back: at the default 5 ms switch interval PostgreSQL sat idle half the time
+        # (10-reading batches: 92,000 rows/s drained at 5 ms, 163,000 at 1 ms). Process-wide.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self._writer.start()
         self._parser.start()
         if self.config.analyse_every_s:
