@@ -38,26 +38,29 @@ COPY_STAGING = "copy staging_readings (ts, sensor_id, pollutant, value, flag, lo
 COPY_READINGS = "copy readings (ts, sensor_id, pollutant, value, flag, lon, lat, tag) from stdin (format binary)"
 COPY_TYPES = ["timestamptz", "text", "text", "float8", "text", "float8", "float8", "text"]
 
-INSERT_FROM_STAGING = """
+# Each statement empties the staging table it reads ("delete ... returning"), so a caller that
+# stores several batches in one transaction never sees a batch twice.
+_TAKE_STAGED = "staged as (delete from staging_readings returning ts, sensor_id, pollutant, value, flag, lon, lat, tag)"
+_INSERT_STAGED = """
 insert into readings (ts, sensor_id, pollutant, value, flag, lon, lat, tag)
-select ts, sensor_id, pollutant, value, flag, lon, lat, tag from staging_readings
+select ts, sensor_id, pollutant, value, flag, lon, lat, tag from staged
 on conflict do nothing
 """
-_ROLLUP_UPSERT = """
-{name} as (
-    insert into {table} as r (bucket, sensor_id, pollutant, n, total, min, max)
-    select date_bin('{width}', ts, {origin}), sensor_id, pollutant, count(*), sum(value), min(value), max(value)
-    from ins where value is not null and {valid}
+INSERT_FROM_STAGING = f"with {_TAKE_STAGED} {_INSERT_STAGED}"
+INSERT_AND_ROLL_UP = f"""
+with {_TAKE_STAGED},
+ins as ({_INSERT_STAGED} returning ts, sensor_id, pollutant, value, flag),
+h as (
+    insert into readings_1h as r (bucket, sensor_id, pollutant, n, total, min, max)
+    select date_bin('1 hour', ts, {BUCKET_ORIGIN}), sensor_id, pollutant, count(*), sum(value), min(value), max(value)
+    from ins where value is not null and {VALID_FLAGS_SQL}
     group by 1, 2, 3 order by 2, 3, 1
     on conflict (sensor_id, pollutant, bucket) do update
     set n = r.n + excluded.n, total = r.total + excluded.total,
         min = least(r.min, excluded.min), max = greatest(r.max, excluded.max)
-)"""
-INSERT_AND_ROLL_UP = (
-    "with ins as (" + INSERT_FROM_STAGING + " returning ts, sensor_id, pollutant, value, flag), "
-    + _ROLLUP_UPSERT.format(name="h", table="readings_1h", width="1 hour", origin=BUCKET_ORIGIN, valid=VALID_FLAGS_SQL)
-    + " select count(*) from ins"
 )
+select count(*) from ins
+"""
 CREATE_STAGING_ROLLUPS = """
 create temp table if not exists staging_rollups (
     bucket timestamptz, sensor_id text, pollutant text, n bigint, total double precision,
@@ -67,8 +70,9 @@ create temp table if not exists staging_rollups (
 COPY_STAGING_ROLLUPS = "copy staging_rollups (bucket, sensor_id, pollutant, n, total, min, max) from stdin (format binary)"
 ROLLUP_TYPES = ["timestamptz", "text", "text", "int8", "float8", "float8", "float8"]
 UPSERT_ROLLUPS = """
+with staged as (delete from staging_rollups returning bucket, sensor_id, pollutant, n, total, min, max)
 insert into readings_1h as r (bucket, sensor_id, pollutant, n, total, min, max)
-select bucket, sensor_id, pollutant, n, total, min, max from staging_rollups
+select bucket, sensor_id, pollutant, n, total, min, max from staged
 order by 2, 3, 1
 on conflict (sensor_id, pollutant, bucket) do update
 set n = r.n + excluded.n, total = r.total + excluded.total,
