@@ -103,10 +103,12 @@ def prepare_connection(conn: psycopg.Connection[Any]) -> None:
     conn.execute(CREATE_STAGING_ROLLUPS)
 
 
-def store_rows(conn: psycopg.Connection[Any], rows: Sequence[Row], *, maintain_rollups: bool) -> int:
+def store_rows(conn: psycopg.Connection[Any], rows: Sequence[Row], *, maintain_rollups: bool,
+               rollups: HourlyRollups | None = None) -> int:
     """Store the rows that are new; return how many were.
 
-    Call :func:`prepare_connection` once per connection first.
+    ``rollups`` may bring the rows' hourly rollups computed beforehand (the worker's parser thread
+    does, while the writer is busy). Call :func:`prepare_connection` once per connection first.
     """
     if not rows:
         return 0
@@ -116,7 +118,7 @@ def store_rows(conn: psycopg.Connection[Any], rows: Sequence[Row], *, maintain_r
     except psycopg.errors.UniqueViolation:
         return _store_through_staging(conn, rows, maintain_rollups=maintain_rollups)
     if maintain_rollups:
-        upsert_hourly_rollups(conn, hourly_rollups(rows))
+        upsert_hourly_rollups(conn, (rollups or HourlyRollups().add(rows)).rows())
     return len(rows)
 
 
@@ -141,40 +143,62 @@ def _store_through_staging(conn: psycopg.Connection[Any], rows: Sequence[Row], *
 Rollup = tuple[datetime, str, str, int, float, float, float]
 
 
-def hourly_rollups(rows: Sequence[Row]) -> list[Rollup]:
-    """``(bucket, sensor, pollutant, n, total, min, max)`` of the valid readings, per hour.
+class HourlyRollups:
+    """n, total, min and max of the valid readings per sensor, pollutant and hour, batch by batch.
 
     Hours start on the hour in Asia/Shanghai (UTC+8, so on the UTC hour too), as ``date_bin``
     with :data:`BUCKET_ORIGIN` does in SQL.
 
     >>> from datetime import datetime, timedelta, timezone
     >>> t = datetime(2025, 1, 1, 8, 59, tzinfo=timezone(timedelta(hours=8)))
-    >>> rows = [(t, "S1", "a34004", 2.0, "N", None, None, None), (t, "S1", "a34004", 4.0, None, None, None, None),
-    ...         (t, "S1", "a34004", 99.0, "D", None, None, None), (t + timedelta(minutes=1), "S1", "a34004", 1.0, "N", None, None, None)]
-    >>> [(b.isoformat(), n, total, lo, hi) for b, _, _, n, total, lo, hi in hourly_rollups(rows)]
+    >>> rollups = HourlyRollups().add([(t, "S1", "a34004", 2.0, "N", None, None, None),
+    ...                                (t, "S1", "a34004", 99.0, "D", None, None, None)])
+    >>> rollups.merge(HourlyRollups().add([(t, "S1", "a34004", 4.0, None, None, None, None),
+    ...                                    (t + timedelta(minutes=1), "S1", "a34004", 1.0, "N", None, None, None)]))
+    >>> [(b.isoformat(), n, total, lo, hi) for b, _, _, n, total, lo, hi in rollups.rows()]
     [('2025-01-01T00:00:00+00:00', 2, 6.0, 2.0, 4.0), ('2025-01-01T01:00:00+00:00', 1, 1.0, 1.0, 1.0)]
     """
-    groups: dict[tuple[str, str, int], list[float]] = {}
-    hours: dict[datetime, int] = {}  # many readings share a moment; timestamp() costs ~1 us
-    for ts, sensor, pollutant, value, flag, *_ in rows:
-        if value is None or flag not in VALID_FLAGS:
-            continue
-        hour = hours.get(ts)
-        if hour is None:
-            hour = hours[ts] = int(ts.timestamp() // 3600)
-        key = (sensor, pollutant, hour)
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [1, value, value, value]
-        else:
-            group[0] += 1
-            group[1] += value
-            if value < group[2]:
-                group[2] = value
-            elif value > group[3]:
-                group[3] = value
-    return [(datetime.fromtimestamp(hour * 3600, UTC), sensor, pollutant, int(n), total, low, high)
-            for (sensor, pollutant, hour), (n, total, low, high) in groups.items()]
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str, int], list[float]] = {}
+
+    def add(self, rows: Sequence[Row]) -> HourlyRollups:
+        groups = self.groups
+        hours: dict[datetime, int] = {}  # many readings share a moment; timestamp() costs ~1 us
+        for ts, sensor, pollutant, value, flag, *_ in rows:
+            if value is None or flag not in VALID_FLAGS:
+                continue
+            hour = hours.get(ts)
+            if hour is None:
+                hour = hours[ts] = int(ts.timestamp() // 3600)
+            key = (sensor, pollutant, hour)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [1, value, value, value]
+            else:
+                group[0] += 1
+                group[1] += value
+                if value < group[2]:
+                    group[2] = value
+                elif value > group[3]:
+                    group[3] = value
+        return self
+
+    def merge(self, other: HourlyRollups) -> None:
+        for key, (n, total, low, high) in other.groups.items():
+            group = self.groups.get(key)
+            if group is None:
+                self.groups[key] = [n, total, low, high]
+            else:
+                group[0] += n
+                group[1] += total
+                group[2] = min(group[2], low)
+                group[3] = max(group[3], high)
+
+    def rows(self) -> list[Rollup]:
+        """``(bucket, sensor, pollutant, n, total, min, max)`` rows for ``readings_1h``."""
+        return [(datetime.fromtimestamp(hour * 3600, UTC), sensor, pollutant, int(n), total, low, high)
+                for (sensor, pollutant, hour), (n, total, low, high) in self.groups.items()]
 
 
 def upsert_hourly_rollups(conn: psycopg.Connection[Any], rollups: Sequence[Rollup]) -> None:

@@ -24,6 +24,7 @@ import queue
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,7 +38,21 @@ from monitoring.worker_config import Incoming, WorkerConfig, WorkerStats
 
 log = logging.getLogger(__name__)
 
-Parsed = tuple[list[Row], list[tuple[str, bytes, str]]]
+DeadLetter = tuple[str, bytes, str]  # topic, payload, reason
+
+
+@dataclass
+class Parsed:
+    rows: list[Row]
+    dead: list[DeadLetter]
+    rollups: storage.HourlyRollups | None  # None: the database keeps its own (TimescaleDB)
+
+    def extend(self, other: Parsed) -> None:
+        self.rows.extend(other.rows)
+        self.dead.extend(other.dead)
+        if self.rollups is not None and other.rollups is not None:
+            self.rollups.merge(other.rollups)
+
 MAX_PAYLOAD_BYTES = 256 * 1024
 # Errors that mean "the database is not there right now": keep the batch and retry.
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
@@ -113,9 +128,9 @@ class IngestWorker:
                 break
         return batch
 
-    def _parse(self, batch: list[Incoming]) -> tuple[list[Row], list[tuple[str, bytes, str]]]:
+    def _parse(self, batch: list[Incoming]) -> Parsed:
         rows: list[Row] = []
-        dead: list[tuple[str, bytes, str]] = []
+        dead: list[DeadLetter] = []
         for item in batch:
             if len(item.payload) > MAX_PAYLOAD_BYTES:
                 dead.append((item.topic, item.payload, f"payload of {len(item.payload)} bytes exceeds {MAX_PAYLOAD_BYTES}"))
@@ -127,12 +142,14 @@ class IngestWorker:
             except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the stream
                 log.exception("unexpected error parsing a message on %s", item.topic)
                 dead.append((item.topic, item.payload, f"internal error: {exc!r}"))
-        return rows, dead
+        # Rolled up here, while the writer is busy with the previous batch.
+        return Parsed(rows, dead, storage.HourlyRollups().add(rows) if self._rollups else None)
 
-    def _store(self, rows: list[Row], dead: list[tuple[str, bytes, str]]) -> None:
+    def _store(self, parsed: Parsed) -> None:
+        rows, dead = parsed.rows, parsed.dead
         conn = self._db()
         with conn.transaction():
-            new = storage.store_rows(conn, rows, maintain_rollups=self._rollups)
+            new = storage.store_rows(conn, rows, maintain_rollups=self._rollups, rollups=parsed.rollups)
             storage.store_dead_letters(conn, dead)
         if new and rows:
             newest = max(row[0] for row in rows)
@@ -145,14 +162,13 @@ class IngestWorker:
     def _store_one_by_one(self, batch: list[Incoming]) -> None:
         """Slow path after the database refused a batch: find the message(s) it refuses, dead-letter them."""
         for item in batch:
-            rows, dead = self._parse([item])
             try:
-                self._store(rows, dead)
+                self._store(self._parse([item]))
             except TRANSIENT:
                 raise
             except psycopg.Error as exc:
                 reason = f"database refused the readings: {str(exc).strip()[:300]}"
-                self._store([], [(item.topic, item.payload, reason)])
+                self._store(Parsed([], [(item.topic, item.payload, reason)], None))
 
     def _commit(self, batch: list[Incoming], parsed: Parsed) -> bool:
         """Store the batch, retrying through database outages; False when stopped before success."""
@@ -160,7 +176,7 @@ class IngestWorker:
         while True:
             try:
                 try:
-                    self._store(*parsed)
+                    self._store(parsed)
                 except TRANSIENT:
                     raise
                 except psycopg.Error as exc:
@@ -242,11 +258,11 @@ class IngestWorker:
             # Whatever else is parsed by now goes into the same transaction: one commit, one fsync.
             while len(batch) < self.config.batch_max:
                 try:
-                    more, (rows, dead) = self._parsed.get_nowait()
+                    more, more_parsed = self._parsed.get_nowait()
                 except queue.Empty:
                     break
                 batch = batch + more
-                parsed = (parsed[0] + rows, parsed[1] + dead)
+                parsed.extend(more_parsed)
             if not self._commit_guarded(batch, parsed):
                 return
             committed = time.time()
