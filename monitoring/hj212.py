@@ -123,8 +123,9 @@ def parse_time(text: str) -> datetime:
     digits = text.strip()
     if len(digits) < 14 or not digits[:14].isdigit():
         raise PacketError(f"DataTime {text!r} is not yyyyMMddHHmmss")
-    try:
-        moment = datetime.strptime(digits[:14], "%Y%m%d%H%M%S")
+    try:  # int slices: strptime took a third of a minute packet's parse time
+        moment = datetime(int(digits[:4]), int(digits[4:6]), int(digits[6:8]), int(digits[8:10]), int(digits[10:12]),
+                          int(digits[12:14]))
     except ValueError as exc:
         raise PacketError(f"DataTime {text!r}: {exc}") from None
     extra = digits[14:]
