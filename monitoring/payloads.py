@@ -130,7 +130,8 @@ def _position(obj: Mapping[str, Any]) -> tuple[float | None, float | None]:
     return float(x[0]), float(y[0])
 
 
-def _reading_rows(obj: Any, sensor: str | None) -> list[Row]:
+def _reading_rows(obj: Any, sensor: str | None, rows: list[Row]) -> None:
+    """Append the rows of one reading object to ``rows``."""
     if type(obj) is not dict:
         raise PayloadError("a reading must be a JSON object")
     sensor = _sensor_id(obj.get("sensor_id", sensor))
@@ -141,20 +142,19 @@ def _reading_rows(obj: Any, sensor: str | None) -> list[Row]:
         values = obj["values"]
         if not isinstance(values, dict) or not values:
             raise PayloadError("values must be a non-empty object")
-        rows: list[Row] = []
         for code, v in values.items():
             if isinstance(v, dict):
                 rows.append((ts, sensor, _code(code), _number(v.get("value"), code), _flag(v.get("flag", flag)), lon, lat,
                              None))
             else:
                 rows.append((ts, sensor, _code(code), _number(v, code), flag, lon, lat, None))
-        return rows
+        return
     if "pollutant" not in obj:
         raise PayloadError("pollutant missing")
     pollutant = _code(obj["pollutant"])
     if "value" not in obj:
         raise PayloadError("value missing")
-    return [(ts, sensor, pollutant, _number(obj["value"], "value"), flag, lon, lat, None)]
+    rows.append((ts, sensor, pollutant, _number(obj["value"], "value"), flag, lon, lat, None))
 
 
 def json_rows(payload: bytes, sensor: str | None) -> list[Row]:
@@ -176,7 +176,7 @@ def json_rows(payload: bytes, sensor: str | None) -> list[Row]:
         items = [obj]
     rows: list[Row] = []
     for item in items:
-        rows.extend(_reading_rows(item, sensor))
+        _reading_rows(item, sensor, rows)
     return rows
 
 

@@ -165,7 +165,7 @@ class HourlyRollups:
     def add(self, rows: Sequence[Row]) -> HourlyRollups:
         groups = self.groups
         hours: dict[datetime, int] = {}  # many readings share a moment; timestamp() costs ~1 us
-        for ts, sensor, pollutant, value, flag, *_ in rows:
+        for ts, sensor, pollutant, value, flag, _lon, _lat, _tag in rows:  # no *rest: it builds a list a row
             if value is None or flag not in VALID_FLAGS:
                 continue
             hour = hours.get(ts)
