@@ -50,6 +50,8 @@ def monitor_group() -> None:
               help="Shared-subscription group ($share/GROUP/...); '' subscribes without sharing.")
 @click.option("--batch-max", default=5000, show_default=True)
 @click.option("--receive-maximum", default=5000, show_default=True, help="Unacknowledged messages in flight (MQTT 5).")
+@click.option("--writers", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="Database connections storing batches at once.")
 @click.option("--analyse-every", type=float, default=60.0, show_default=True,
               help="Seconds between exceedance / walk-navigation analyses (0: off).")
 @click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -58,7 +60,7 @@ def monitor_group() -> None:
               help="MQTT version (auto: 5 when the broker speaks it).")
 @click.pass_obj
 def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max: int, receive_maximum: int,
-                analyse_every: float, processes: int, protocol: str) -> None:
+                writers: int, analyse_every: float, processes: int, protocol: str) -> None:
     """Run the ingest worker until SIGTERM / Ctrl-C."""
     from envpetition.runtime import ready_services
     from monitoring.worker import IngestWorker
@@ -73,12 +75,13 @@ def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max:
             raise click.UsageError("--processes needs MQTT_URL: the workers must share one broker")
         _run_processes(client_id, share_group, [
             "--batch-max", str(batch_max), "--receive-maximum", str(receive_maximum), "--protocol", protocol,
+            "--writers", str(writers),
         ], analyse_every, processes, stop)
         return
     with ready_services(settings) as services:
         worker = IngestWorker(services.database_url, services.mqtt_url, topic_prefix=settings.topic_prefix,
                               client_id=client_id, share_group=share_group or None, batch_max=batch_max,
-                              receive_maximum=receive_maximum, analyse_every_s=analyse_every or None,
+                              receive_maximum=receive_maximum, writers=writers, analyse_every_s=analyse_every or None,
                               protocol=protocol)
         worker.run_until(stop)
     click.echo(json.dumps(worker.stats.as_dict()), err=True)

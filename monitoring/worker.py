@@ -2,14 +2,14 @@
 
 Flow: the receiver (monitoring/receivers.py) puts each chunk of messages read from the socket on a
 bounded queue (a full queue blocks it, which stops reading the socket: back-pressure). A parser
-thread takes whatever has arrived (up to ``batch_max``) and parses it while the writer thread
-stores the previous batch: it COPYs the rows
-through a staging table, inserts with
-``ON CONFLICT DO NOTHING``, stores malformed messages in ``dead_letters`` and commits — and only
-then acknowledges every message of the batch (PUBACK). If the database is down the batch is kept
-and retried with back-off; nothing is acknowledged, so the broker keeps the rest. A crash loses
-nothing either: unacknowledged messages are redelivered to the same client id and the primary key
-absorbs the duplicates.
+thread takes whatever has arrived (up to ``batch_max`` messages), parses and rolls it up while a
+writer thread (monitoring/batch_writer.py; ``writers`` of them, one connection each) stores the
+previous batch: COPY into ``readings`` (through a staging table and ``ON CONFLICT DO NOTHING`` when
+the batch holds a redelivery), dead letters for malformed messages, commit — and only then
+acknowledges every message of the batch (PUBACK). If the database is down the batch is kept and
+retried with back-off; nothing is acknowledged, so the broker keeps the rest. A crash loses nothing
+either: unacknowledged messages are redelivered to the same client id and the primary key absorbs
+the duplicates.
 
 MQTT 5 is used when the broker speaks it, so the worker can announce a Receive Maximum (Mosquitto
 otherwise allows only ``max_inflight_messages``, default 20, unacknowledged messages per client,
@@ -18,45 +18,24 @@ which would cap a batch at 20). Brokers that only speak 3.1.1 (the embedded amqt
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg
-
 from envpetition.db import connect
 from monitoring import storage
+from monitoring.batch_writer import BatchWriter, DeadLetter, Parsed
 from monitoring.payloads import PayloadError, Row, payload_rows
 from monitoring.receivers import Receiver, open_receiver
 from monitoring.worker_config import Incoming, WorkerConfig, WorkerStats
 
 log = logging.getLogger(__name__)
 
-DeadLetter = tuple[str, bytes, str]  # topic, payload, reason
-
-
-@dataclass
-class Parsed:
-    rows: list[Row]
-    dead: list[DeadLetter]
-    rollups: storage.HourlyRollups | None  # None: the database keeps its own (TimescaleDB)
-
-    def extend(self, other: Parsed) -> None:
-        self.rows.extend(other.rows)
-        self.dead.extend(other.dead)
-        if self.rollups is not None and other.rollups is not None:
-            self.rollups.merge(other.rollups)
-
 MAX_PAYLOAD_BYTES = 256 * 1024
-# Errors that mean "the database is not there right now": keep the batch and retry.
-TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.DeadlockDetected,
-             psycopg.errors.SerializationFailure)
 
 
 class IngestWorker:
@@ -77,19 +56,23 @@ class IngestWorker:
         self.stats = WorkerStats()
         self._queue: queue.Queue[list[Incoming]] = queue.Queue(self.config.queue_max)
         self._stopping = threading.Event()
-        self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        self._stats_lock = threading.Lock()
+        self._writers = [
+            BatchWriter(database_url, stopping=self._stopping, retry_max_s=self.config.retry_max_s,
+                        record=self._record, parse_one=lambda item: self._parse([item]))
+            for _ in range(self.config.writers)
+        ]
+        self._writer_threads = [threading.Thread(target=self._write_loop, args=(writer,), name=f"ingest-writer-{i}",
+                                                 daemon=True) for i, writer in enumerate(self._writers, 1)]
+        self._writers_left = len(self._writers)
         self._parser = threading.Thread(target=self._parse_loop, name="ingest-parser", daemon=True)
-        self._parsed: queue.Queue[tuple[list[Incoming], Parsed]] = queue.Queue(2)
-        self._mns_ready = threading.Event()
+        self._parsed: queue.Queue[tuple[list[Incoming], Parsed]] = queue.Queue(1 + len(self._writers))
+        self._db_ready = threading.Event()
         self._parser_done = threading.Event()
-        self._writer_done = threading.Event()
+        self._writers_done = threading.Event()
         self._analyst = threading.Thread(target=self._analyse_loop, name="ingest-analysis", daemon=True)
         self._newest: datetime | None = None
         self._receiver: Receiver | None = None
-        self._conn: psycopg.Connection[Any] | None = None
-        self._mns: dict[str, str] = {}
-        self._mns_loaded = 0.0
-        self._rollups = True
 
     def _deliver(self, chunk: list[Incoming]) -> None:
         if self._stopping.is_set():
@@ -98,23 +81,15 @@ class IngestWorker:
         # Blocks when the queue is full: the receiver stops reading, TCP pushes back to the broker.
         self._queue.put(chunk)
 
-    # ---- database side ---------------------------------------------------------------------
-    def _db(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed:
-            self._conn = connect(self.database_url, autocommit=True)
-            storage.prepare_connection(self._conn)
-            self._rollups = not storage.timescale_enabled(self._conn)
-            self._mns_loaded = 0.0
-        if time.monotonic() - self._mns_loaded > 60:
-            self._mns = storage.mn_map(self._conn)
-            self._mns_loaded = time.monotonic()
-        return self._conn
-
-    def _drop_db(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(Exception):  # the connection is already broken
-                self._conn.close()
-        self._conn = None
+    def _record(self, *, newest: datetime | None = None, last_error: str | None = None, **counts: int) -> None:
+        """Add a writer's counts to ``stats`` (writers run in threads of their own)."""
+        with self._stats_lock:
+            for name, value in counts.items():
+                setattr(self.stats, name, getattr(self.stats, name) + value)
+            if last_error is not None:
+                self.stats.last_error = last_error
+            if newest is not None and (self._newest is None or newest > self._newest):
+                self._newest = newest
 
     def _take_batch(self) -> list[Incoming]:
         try:
@@ -136,80 +111,20 @@ class IngestWorker:
                 dead.append((item.topic, item.payload, f"payload of {len(item.payload)} bytes exceeds {MAX_PAYLOAD_BYTES}"))
                 continue
             try:
-                rows.extend(payload_rows(item.topic, item.payload, self._mns))
+                rows.extend(payload_rows(item.topic, item.payload, self._writers[0].mns))
             except PayloadError as exc:
                 dead.append((item.topic, item.payload, str(exc)))
             except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the stream
                 log.exception("unexpected error parsing a message on %s", item.topic)
                 dead.append((item.topic, item.payload, f"internal error: {exc!r}"))
         # Rolled up here, while the writer is busy with the previous batch.
-        return Parsed(rows, dead, storage.HourlyRollups().add(rows) if self._rollups else None)
-
-    def _store(self, parsed: Parsed) -> None:
-        rows, dead = parsed.rows, parsed.dead
-        conn = self._db()
-        with conn.transaction():
-            new = storage.store_rows(conn, rows, maintain_rollups=self._rollups, rollups=parsed.rollups)
-            storage.store_dead_letters(conn, dead)
-        if new and rows:
-            newest = max(row[0] for row in rows)
-            if self._newest is None or newest > self._newest:
-                self._newest = newest
-        self.stats.rows_new += new
-        self.stats.rows_duplicate += len(rows) - new
-        self.stats.dead_letters += len(dead)
-
-    def _store_one_by_one(self, batch: list[Incoming]) -> None:
-        """Slow path after the database refused a batch: find the message(s) it refuses, dead-letter them."""
-        for item in batch:
-            try:
-                self._store(self._parse([item]))
-            except TRANSIENT:
-                raise
-            except psycopg.Error as exc:
-                reason = f"database refused the readings: {str(exc).strip()[:300]}"
-                self._store(Parsed([], [(item.topic, item.payload, reason)], None))
-
-    def _commit(self, batch: list[Incoming], parsed: Parsed) -> bool:
-        """Store the batch, retrying through database outages; False when stopped before success."""
-        delay = 0.2
-        while True:
-            try:
-                try:
-                    self._store(parsed)
-                except TRANSIENT:
-                    raise
-                except psycopg.Error as exc:
-                    log.warning("database refused a batch (%s); storing its messages one by one", exc)
-                    self._store_one_by_one(batch)
-                return True
-            except TRANSIENT as exc:
-                self.stats.database_errors += 1
-                self.stats.last_error = str(exc).strip()[:300]
-                log.warning("database unavailable (%s); batch of %d kept, retrying in %.1f s",
-                            self.stats.last_error, len(batch), delay)
-                if not isinstance(exc, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)):
-                    self._drop_db()
-                if self._stopping.wait(delay):
-                    return False
-                delay = min(delay * 2, self.config.retry_max_s)
-
-    def _commit_guarded(self, batch: list[Incoming], parsed: Parsed) -> bool:
-        """``_commit``, surviving unexpected errors: the batch is kept (unacknowledged) and retried."""
-        while True:
-            try:
-                return self._commit(batch, parsed)
-            except Exception as exc:  # noqa: BLE001 - the writer thread must never die
-                self.stats.last_error = f"unexpected: {exc!r}"[:300]
-                log.exception("unexpected error storing a batch of %d; retrying in 1 s", len(batch))
-                if self._stopping.wait(1.0):
-                    return False
+        return Parsed(rows, dead, storage.HourlyRollups().add(rows) if self._writers[0].rollups else None)
 
     def _parse_loop(self) -> None:
         """Parse the next batch while the writer stores the previous one."""
         try:
-            # Parsing maps HJ 212 MNs through the registry: wait for the writer's first connection.
-            while not self._mns_ready.wait(0.2):
+            # Parsing maps HJ 212 MNs through the registry: wait for the first writer's connection.
+            while not self._db_ready.wait(0.2):
                 if self._stopping.is_set():
                     return
             while not (self._stopping.is_set() and self._queue.empty()):
@@ -217,7 +132,7 @@ class IngestWorker:
                 if not batch:
                     continue
                 item = (batch, self._parse(batch))
-                while not self._writer_done.is_set():
+                while not self._writers_done.is_set():
                     try:
                         self._parsed.put(item, timeout=0.2)
                         break
@@ -226,30 +141,19 @@ class IngestWorker:
         finally:
             self._parser_done.set()
 
-    def _connect_first(self) -> bool:
-        delay = 0.2
-        while not self._stopping.is_set():
-            try:
-                self._db()
-                self._mns_ready.set()
-                return True
-            except TRANSIENT as exc:
-                self.stats.database_errors += 1
-                self.stats.last_error = str(exc).strip()[:300]
-                log.warning("database unavailable at start (%s); retrying in %.1f s", self.stats.last_error, delay)
-                self._drop_db()
-                self._stopping.wait(delay)
-                delay = min(delay * 2, self.config.retry_max_s)
-        return False
-
-    def _write_loop(self) -> None:
+    def _write_loop(self, writer: BatchWriter) -> None:
         try:
-            if self._connect_first():
-                self._store_parsed()
+            if writer.connect_first():
+                self._db_ready.set()
+                self._store_parsed(writer)
         finally:
-            self._writer_done.set()
+            writer.close()
+            with self._stats_lock:
+                self._writers_left -= 1
+                if not self._writers_left:
+                    self._writers_done.set()
 
-    def _store_parsed(self) -> None:
+    def _store_parsed(self, writer: BatchWriter) -> None:
         while not (self._parser_done.is_set() and self._parsed.empty()):
             try:
                 batch, parsed = self._parsed.get(timeout=0.2)
@@ -263,14 +167,12 @@ class IngestWorker:
                     break
                 batch = batch + more
                 parsed.extend(more_parsed)
-            if not self._commit_guarded(batch, parsed):
+            if not writer.commit(batch, parsed):
                 return
             committed = time.time()
             if self._receiver is not None:
                 self._receiver.ack(batch)
-            self.stats.acked += len(batch)
-            self.stats.messages_committed += len(batch)
-            self.stats.batches += 1
+            self._record(acked=len(batch), messages_committed=len(batch), batches=1)
             if self.config.on_commit is not None:
                 self.config.on_commit(batch, committed)
 
@@ -303,7 +205,8 @@ class IngestWorker:
         # to give it back: at the default 5 ms switch interval PostgreSQL sat idle half the time
         # (10-reading batches: 92,000 rows/s drained at 5 ms, 163,000 at 1 ms). Process-wide.
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
-        self._writer.start()
+        for thread in self._writer_threads:
+            thread.start()
         self._parser.start()
         if self.config.analyse_every_s:
             self._analyst.start()
@@ -324,10 +227,10 @@ class IngestWorker:
         """Stop taking messages, commit and acknowledge what was taken, disconnect."""
         self._stopping.set()
         self._parser.join(timeout)
-        self._writer.join(timeout)
+        for thread in self._writer_threads:
+            thread.join(timeout)
         if self._receiver is not None:
             self._receiver.stop()
-        self._drop_db()
 
     def run_until(self, stop_event: threading.Event, report_every: float = 30.0) -> None:
         """Run until ``stop_event`` is set (the CLI sets it on SIGTERM/SIGINT)."""

@@ -126,3 +126,16 @@ def test_message_the_database_refuses_is_dead_lettered_and_the_rest_stored(
     with connect(fresh_database_url, autocommit=True) as c:
         reasons = [r for (r,) in c.execute("select reason from dead_letters").fetchall()]
     assert len(reasons) == 1 and "database refused" in reasons[0]
+
+
+def test_two_writers_store_every_reading_once(start_worker: Any, fresh_database_url: str, mqtt_url: str, topic_prefix: str) -> None:
+    worker = start_worker(writers=2, batch_max=50)
+    messages = [(topic(topic_prefix, f"S{i % 7}"),
+                 json.dumps({"ts": (T0 + timedelta(seconds=i)).isoformat(), "pollutant": "a34004", "value": float(i % 13)}))
+                for i in range(2000)]
+    with Publisher(mqtt_url) as pub:
+        pub.publish_all(messages + messages[::3])  # every third reading arrives twice, in another batch
+    assert wait_for(lambda: worker.stats.messages_committed >= len(messages) + len(messages[::3]), 60)
+    assert count(fresh_database_url, "select count(*) from readings") == 2000
+    assert count(fresh_database_url, "select sum(n) from readings_1h") == 2000
+    assert worker.stats.rows_new == 2000 and worker.stats.batches > 2
