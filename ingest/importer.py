@@ -7,9 +7,11 @@ re-running the import changes nothing for rows already in (channel + external id
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -115,7 +117,7 @@ def import_raw(conn: psycopg.Connection[Any], raw: RawFile, *, source: str, now:
 
     # Parsing, locating and classifying need no database: one batch ahead on a thread, they run
     # while this batch's COPY and SQL wait on PostgreSQL (the second core), which releases the GIL.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as ahead:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as ahead, _quick_gil_handover():
         batches = _batches(raw.rows, batch_size)
         first = next(batches, None)
         pending = ahead.submit(prepare, first) if first is not None else None
@@ -128,6 +130,19 @@ def import_raw(conn: psycopg.Connection[Any], raw: RawFile, *, source: str, now:
             if progress:
                 progress(done, len(raw.rows))
     return summary
+
+
+@contextmanager
+def _quick_gil_handover() -> Iterator[None]:
+    """While the prepare thread computes, a query's answer waits until it gives up the GIL: 5 ms by
+    default, for each of the batch's round trips. 0.5 ms keeps the database side of the import moving.
+    (The interval is per process; it is put back afterwards.)"""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, 0.0005))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 def _store(conn: psycopg.Connection[Any], prepared: PreparedBatch, summary: ImportSummary, ctx: IntakeContext, *,
