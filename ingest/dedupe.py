@@ -64,8 +64,8 @@ class RecentComplaints:
     """Index of recent complaints by place cell and phone hash.
 
     Each rule looks only where it can match. The duplicate and burst rules (hours, a few hundred
-    metres) read ``cells``: squares of ``coarse_m`` cut into time slices of ``slice_s``, so a
-    check reads three slices of nine squares, not a month of them. The repeat rule (30 days but
+    metres) read ``cells``: squares of ``coarse_m`` cut into time slices of twice ``window_s``, so
+    a check reads two slices of nine squares, not a month of them. The repeat rule (30 days but
     ``repeat_place_m``) reads ``fine``: squares of that size. Either returns a superset of what its
     rules accept; ``judge`` applies the exact distances and windows.
     """
@@ -88,11 +88,13 @@ class RecentComplaints:
         return max(self.rules.repeat_place_m, 1.0)
 
     @property
-    def slice_s(self) -> float:
+    def window_s(self) -> float:
+        """The longest window of the duplicate and burst rules, in seconds."""
         return max(self.rules.duplicate_hours, self.rules.burst_hours, 0.001) * 3600
 
-    def _slice(self, at: datetime) -> int:
-        return int(math.floor(at.timestamp() / self.slice_s))
+    def _slice(self, seconds: float) -> int:
+        # slices twice the window wide: t ± window spans two of them (three when it ends on an edge)
+        return int(math.floor(seconds / (2 * self.window_s)))
 
     def add(self, seen: Seen) -> None:
         self.items.append(seen)
@@ -103,7 +105,7 @@ class RecentComplaints:
             if seen.x is not None and seen.y is not None:
                 cx, cy = _square(seen.x, seen.y, self.coarse_m)
                 # the position in ``items`` keeps the order of adding across time slices
-                self.cells[(cx, cy, category, self._slice(seen.received_at))].append((len(self.items), seen))
+                self.cells[(cx, cy, category, self._slice(seen.received_at.timestamp()))].append((len(self.items), seen))
                 self.fine[(*_square(seen.x, seen.y, self.fine_m), category)].append(seen)
             elif seen.community_id is not None:
                 self.no_place[(seen.community_id, category)].append(seen)
@@ -111,18 +113,19 @@ class RecentComplaints:
             self.phones[seen.phone_hash].append(seen)
 
     def near_in_time(self, new: Seen) -> list[tuple[Seen, float]]:
-        """Known complaints sharing a category with ``new`` within ``coarse_m`` and ``slice_s`` of it
+        """Known complaints sharing a category with ``new`` within ``coarse_m`` and ``window_s`` of it
         (and more), with their distance in metres; without coordinates the same community counts as 0 m.
 
         Per category and square they come in the order they were added (the burst rule's tie-break).
         """
-        ts = self._slice(new.received_at)
+        at, reach = new.received_at.timestamp(), self.window_s + 1.0  # a second more than float rounding
+        slices = range(self._slice(at - reach), self._slice(at + reach) + 1)  # two, rarely three
 
         def around(x: float, y: float, category: str) -> Iterator[Seen]:
             cx, cy = _square(x, y, self.coarse_m)
             for dx in (-1, 0, 1):
                 for dy in (-1, 0, 1):
-                    square = [hits for t in (ts - 1, ts, ts + 1) if (hits := self.cells.get((cx + dx, cy + dy, category, t)))]
+                    square = [hits for t in slices if (hits := self.cells.get((cx + dx, cy + dy, category, t)))]
                     if len(square) > 1:
                         square = [sorted((hit for hits in square for hit in hits), key=_position)]
                     for hits in square:
