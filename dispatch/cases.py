@@ -28,10 +28,16 @@ values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 NEXT_CASE_IDS = "select nextval('cases_id_seq') from generate_series(1, %s)"
 COPY_CASES = """
 copy cases (id, state, priority, title, categories, team_id, lead_department, community_id, enterprise_id,
-            grid_id, lon, lat, proactive, opened_at, updated_at) from stdin
+            grid_id, lon, lat, proactive, opened_at, updated_at) from stdin (format binary)
 """
-COPY_EVENTS = "copy case_events (case_id, at, actor, role, kind, from_state, to_state, reason, data) from stdin"
-COPY_DEPARTMENTS = "copy case_departments (case_id, department, is_lead, added_at) from stdin"
+CASE_TYPES = ("int8", "text", "text", "text", "text[]", "int8", "text", "int8", "int8", "int8", "float8", "float8",
+              "bool", "timestamptz", "timestamptz")
+COPY_EVENTS = """
+copy case_events (case_id, at, actor, role, kind, from_state, to_state, reason, data) from stdin (format binary)
+"""
+EVENT_TYPES = ("int8", "timestamptz", "text", "text", "text", "text", "text", "text", "jsonb")
+COPY_DEPARTMENTS = "copy case_departments (case_id, department, is_lead, added_at) from stdin (format binary)"
+DEPARTMENT_TYPES = ("int8", "text", "bool", "timestamptz")
 LINK_COMPLAINTS = """
 update complaints c set case_id = v.case_id from unnest(%s::bigint[], %s::bigint[]) v(case_id, complaint_id)
 where c.id = v.complaint_id and c.case_id is distinct from v.case_id
@@ -146,10 +152,10 @@ def open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], *, actor:
                                Jsonb({"team_id": team_id, "automatic": True})))
             arrive_due = min((r[3] for r in opening if r[1] == "arrive" and r[9] is None), default=None)
             dispatched.append((case_id, team_id, at, arrive_due))  # type: ignore[arg-type]  # assigned: team set
-    copy_rows(conn, COPY_CASES, case_rows)
-    copy_rows(conn, COPY_EVENTS, event_rows)
+    copy_rows(conn, COPY_CASES, CASE_TYPES, case_rows)
+    copy_rows(conn, COPY_EVENTS, EVENT_TYPES, event_rows)
     clocks.copy_clocks(conn, clock_rows)
-    copy_rows(conn, COPY_DEPARTMENTS, departments)
+    copy_rows(conn, COPY_DEPARTMENTS, DEPARTMENT_TYPES, departments)
     orders.queue_first_orders(conn, dispatched)
     return ids
 
@@ -167,6 +173,6 @@ def attach_complaints(conn: psycopg.Connection[Any], pairs: Sequence[tuple[int, 
     if not pairs:
         return
     conn.execute(LINK_COMPLAINTS, ([c for c, _ in pairs], [k for _, k in pairs]))
-    copy_rows(conn, COPY_EVENTS, [(case_id, at, actor, None, "complaint_attached", None, None, None,
-                               Jsonb({"complaint_id": complaint_id}))
-                              for (case_id, complaint_id), at in zip(pairs, times, strict=True)])
+    copy_rows(conn, COPY_EVENTS, EVENT_TYPES, [(case_id, at, actor, None, "complaint_attached", None, None, None,
+                                                Jsonb({"complaint_id": complaint_id}))
+                                               for (case_id, complaint_id), at in zip(pairs, times, strict=True)])

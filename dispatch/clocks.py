@@ -30,8 +30,10 @@ where case_id = %s and kind = any(%s) and met_at is null returning id
 """
 COPY_CLOCKS = """
 copy clocks (case_id, kind, started_at, due_at, base_due_at, policy_version, next_threshold, next_alert_at,
-             urgent, met_at, outcome) from stdin
+             urgent, met_at, outcome) from stdin (format binary)
 """
+CLOCK_TYPES = ("int8", "text", "timestamptz", "timestamptz", "timestamptz", "int4", "int2", "timestamptz", "bool",
+               "timestamptz", "text")
 SELECT_CLOCKS = """
 select id, kind, started_at, due_at, base_due_at, met_at, outcome, policy_version, paused, next_threshold
 from clocks where case_id = %s order by started_at, id
@@ -92,7 +94,7 @@ def opening_clock_rows(
 
 
 def copy_clocks(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> None:
-    copy_rows(conn, COPY_CLOCKS, rows)
+    copy_rows(conn, COPY_CLOCKS, CLOCK_TYPES, rows)
 
 
 def meet_clocks(conn: psycopg.Connection[Any], case_id: int, kinds: list[str], *, at: datetime,

@@ -38,7 +38,10 @@ left join areas com on com.id = c.community_id left join areas ent on ent.id = c
 order by v.n
 """
 SELECT_ARRIVE_DUE = "select due_at from clocks where case_id = %s and kind = 'arrive' and met_at is null"
-COPY_ORDERS = "copy dispatch_orders (case_id, team_id, topic, payload, created_at, next_attempt_at) from stdin"
+COPY_ORDERS = """
+copy dispatch_orders (case_id, team_id, topic, payload, created_at, next_attempt_at) from stdin (format binary)
+"""
+ORDER_TYPES = ("int8", "int8", "text", "jsonb", "timestamptz", "timestamptz")
 INSERT_ORDER = """
 insert into dispatch_orders (case_id, team_id, topic, payload, created_at, next_attempt_at)
 values (%s, %s, %s, %s, %s, %s) returning id
@@ -114,8 +117,8 @@ def queue_first_orders(conn: psycopg.Connection[Any], orders: list[tuple[int, in
         return
     payloads = order_payloads(conn, [(case_id, team_id) for case_id, team_id, _, _ in orders],
                               [due for _, _, _, due in orders])
-    copy_rows(conn, COPY_ORDERS, [(case_id, team_id, '', Jsonb(payload), now, now)
-                                  for (case_id, team_id, now, _), payload in zip(orders, payloads, strict=True)])
+    copy_rows(conn, COPY_ORDERS, ORDER_TYPES, [(case_id, team_id, '', Jsonb(payload), now, now)
+                                               for (case_id, team_id, now, _), payload in zip(orders, payloads, strict=True)])
 
 
 def cancel_orders(conn: psycopg.Connection[Any], case_id: int, *, now: datetime) -> None:

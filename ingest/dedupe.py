@@ -10,13 +10,15 @@
   ``repeat_days`` but not part of the same case: flagged ``repeat_of`` for the intake seat.
 
 Distances are metres in EPSG:4548 (``envpetition.geo_crs.METRIC_CRS``); candidates are bucketed
-in a square grid of ``burst_radius_m`` cells so every check looks at nine cells only.
+in square grids (and the short-window rules in time slices too) so every check looks at nine
+squares only (see ``RecentComplaints``).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -59,18 +61,40 @@ class Verdict:
 
 @dataclass
 class RecentComplaints:
-    """Index of recent complaints by place cell and phone hash."""
+    """Index of recent complaints by place cell and phone hash.
+
+    Each rule looks only where it can match. The duplicate and burst rules (hours, a few hundred
+    metres) read ``cells``: squares of ``coarse_m`` cut into time slices of twice ``window_s``, so
+    a check reads two slices of nine squares, not a month of them. The repeat rule (30 days but
+    ``repeat_place_m``) reads ``fine``: squares of that size. Either returns a superset of what its
+    rules accept; ``judge`` applies the exact distances and windows.
+    """
 
     rules: DedupeRules
     items: list[Seen] = field(default_factory=list)
-    cells: dict[tuple[int, int, str], list[Seen]] = field(default_factory=lambda: defaultdict(list))
+    cells: dict[tuple[int, int, str, int], list[tuple[int, Seen]]] = field(default_factory=lambda: defaultdict(list))
+    fine: dict[tuple[int, int, str], list[Seen]] = field(default_factory=lambda: defaultdict(list))
     phones: dict[str, list[Seen]] = field(default_factory=lambda: defaultdict(list))
     no_place: dict[tuple[int, str], list[Seen]] = field(default_factory=lambda: defaultdict(list))
     case_sizes: Counter[int] = field(default_factory=Counter)
 
-    def _cell(self, x: float, y: float) -> tuple[int, int]:
-        size = max(self.rules.burst_radius_m, self.rules.duplicate_place_m, self.rules.repeat_place_m)
-        return int(math.floor(x / size)), int(math.floor(y / size))
+    @property
+    def coarse_m(self) -> float:
+        # the squares of the one-index version: the burst rule's tie-break order stays the same
+        return max(self.rules.burst_radius_m, self.rules.duplicate_place_m, self.rules.repeat_place_m, 1.0)
+
+    @property
+    def fine_m(self) -> float:
+        return max(self.rules.repeat_place_m, 1.0)
+
+    @property
+    def window_s(self) -> float:
+        """The longest window of the duplicate and burst rules, in seconds."""
+        return max(self.rules.duplicate_hours, self.rules.burst_hours, 0.001) * 3600
+
+    def _slice(self, seconds: float) -> int:
+        # slices twice the window wide: t ± window spans two of them (three when it ends on an edge)
+        return int(math.floor(seconds / (2 * self.window_s)))
 
     def add(self, seen: Seen) -> None:
         self.items.append(seen)
@@ -79,32 +103,69 @@ class RecentComplaints:
         # Indexed per category: every rule but the phone one needs a shared category.
         for category in seen.categories:
             if seen.x is not None and seen.y is not None:
-                self.cells[(*self._cell(seen.x, seen.y), category)].append(seen)
+                cx, cy = _square(seen.x, seen.y, self.coarse_m)
+                # the position in ``items`` keeps the order of adding across time slices
+                self.cells[(cx, cy, category, self._slice(seen.received_at.timestamp()))].append((len(self.items), seen))
+                self.fine[(*_square(seen.x, seen.y, self.fine_m), category)].append(seen)
             elif seen.community_id is not None:
                 self.no_place[(seen.community_id, category)].append(seen)
         if seen.phone_hash:
             self.phones[seen.phone_hash].append(seen)
 
-    def near(self, x: float | None, y: float | None, community_id: int | None,
-             categories: frozenset[str]) -> list[tuple[Seen, float]]:
-        """Known complaints sharing a category near a place, with their distance in metres.
+    def near_in_time(self, new: Seen) -> list[tuple[Seen, float]]:
+        """Known complaints sharing a category with ``new`` within ``coarse_m`` and ``window_s`` of it
+        (and more), with their distance in metres; without coordinates the same community counts as 0 m.
 
-        Without coordinates, the same community counts as 0 m.
+        Per category and square they come in the order they were added (the burst rule's tie-break).
         """
+        at, reach = new.received_at.timestamp(), self.window_s + 1.0  # a second more than float rounding
+        slices = range(self._slice(at - reach), self._slice(at + reach) + 1)  # two, rarely three
+
+        def around(x: float, y: float, category: str) -> Iterator[Seen]:
+            cx, cy = _square(x, y, self.coarse_m)
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    square = [hits for t in slices if (hits := self.cells.get((cx + dx, cy + dy, category, t)))]
+                    if len(square) > 1:
+                        square = [sorted((hit for hits in square for hit in hits), key=_position)]
+                    for hits in square:
+                        for _, s in hits:
+                            yield s
+
+        return self._near(new, around)
+
+    def near_place(self, new: Seen) -> list[tuple[Seen, float]]:
+        """Known complaints sharing a category with ``new`` within ``fine_m`` of it (and more), at any time."""
+
+        def around(x: float, y: float, category: str) -> Iterator[Seen]:
+            cx, cy = _square(x, y, self.fine_m)
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    yield from self.fine.get((cx + dx, cy + dy, category), ())
+
+        return self._near(new, around)
+
+    def _near(self, new: Seen, around: Callable[[float, float, str], Iterator[Seen]]) -> list[tuple[Seen, float]]:
         found: dict[int, tuple[Seen, float]] = {}
-        for category in categories:
-            if community_id is not None:
-                for s in self.no_place.get((community_id, category), ()):
+        x, y = new.x, new.y
+        for category in new.categories:
+            if new.community_id is not None:
+                for s in self.no_place.get((new.community_id, category), ()):
                     found[s.key] = (s, 0.0)
             if x is None or y is None:
                 continue
-            cx, cy = self._cell(x, y)
-            for dx in (-1, 0, 1):
-                for dy in (-1, 0, 1):
-                    for s in self.cells.get((cx + dx, cy + dy, category), ()):
-                        if s.key not in found:
-                            found[s.key] = (s, math.hypot(s.x - x, s.y - y))  # type: ignore[operator]
+            for s in around(x, y, category):
+                if s.key not in found:
+                    found[s.key] = (s, math.hypot(s.x - x, s.y - y))  # type: ignore[operator]
         return list(found.values())
+
+
+def _square(x: float, y: float, size: float) -> tuple[int, int]:
+    return int(math.floor(x / size)), int(math.floor(y / size))
+
+
+def _position(hit: tuple[int, Seen]) -> int:
+    return hit[0]
 
 
 def judge(new: Seen, recent: RecentComplaints) -> Verdict:
@@ -119,7 +180,8 @@ def judge(new: Seen, recent: RecentComplaints) -> Verdict:
         return abs(new.received_at - s.received_at) <= window
 
     by_phone = recent.phones.get(new.phone_hash, []) if new.phone_hash else []
-    shares = [(s, d) for s, d in recent.near(new.x, new.y, new.community_id, new.categories) if s.key != new.key]
+    shares = [(s, d) for s, d in recent.near_in_time(new) if s.key != new.key]  # duplicate and burst
+    places = [(s, d) for s, d in recent.near_place(new) if s.key != new.key]  # repeat
 
     # 1. Duplicate: same event, reported again (same phone, or same place through another channel).
     duplicates = [s for s in by_phone if s.categories & new.categories and within(s, dup_window)]
@@ -141,7 +203,7 @@ def judge(new: Seen, recent: RecentComplaints) -> Verdict:
 
     # 3. Repeat: same person, or same place and category, within N days, not this case.
     repeats = [s for s in by_phone if within(s, repeat_window) and s.received_at <= new.received_at]
-    repeats += [s for s, d in shares if d <= rules.repeat_place_m and within(s, repeat_window)
+    repeats += [s for s, d in places if d <= rules.repeat_place_m and within(s, repeat_window)
                 and s.received_at <= new.received_at]
     repeats = [s for s in repeats if verdict.case_key is None or s.case_key != verdict.case_key]
     if repeats:

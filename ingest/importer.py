@@ -7,8 +7,11 @@ re-running the import changes nothing for rows already in (channel + external id
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +22,15 @@ import psycopg
 from ingest import repository as repo
 from ingest.fields import BadRow, clean_text, fields_from_row
 from ingest.readers import Mapping, RawFile, RawRow, read_file
-from ingest.service import DedupeMemory, Entry, IntakeContext, RowResult, ingest_batch
+from ingest.service import (
+    DedupeMemory,
+    Entry,
+    IntakeContext,
+    PreparedBatch,
+    RowResult,
+    prepare_batch,
+    store_batch,
+)
 
 DEFAULT_BATCH = 2000
 Progress = Callable[[int, int], None]
@@ -100,19 +111,52 @@ def import_raw(conn: psycopg.Connection[Any], raw: RawFile, *, source: str, now:
                 summary.file_problems.append(reason)
     done = 0
     memory = DedupeMemory(ctx.rules)
-    for batch in _batches(raw.rows, batch_size):
-        entries = [_entry(row, raw, now=now) for row in batch]
-        with conn.transaction():
-            results = ingest_batch(conn, entries, ctx, source=f"{raw.channel}:{source}", now=now, memory=memory)
-            summary.cases_opened += _count_new_cases(results)
-        for result in results:
-            summary.add(result)
-            if on_result:
-                on_result(result)
-        done += len(batch)
-        if progress:
-            progress(done, len(raw.rows))
+
+    def prepare(batch: list[RawRow]) -> PreparedBatch:
+        return prepare_batch([_entry(row, raw, now=now) for row in batch], ctx)
+
+    # Parsing, locating and classifying need no database: one batch ahead on a thread, they run
+    # while this batch's COPY and SQL wait on PostgreSQL (the second core), which releases the GIL.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as ahead, _quick_gil_handover():
+        batches = _batches(raw.rows, batch_size)
+        first = next(batches, None)
+        pending = ahead.submit(prepare, first) if first is not None else None
+        while pending is not None:
+            prepared = pending.result()
+            following = next(batches, None)
+            pending = ahead.submit(prepare, following) if following is not None else None
+            done += _store(conn, prepared, summary, ctx, source=f"{raw.channel}:{source}", now=now, memory=memory,
+                           on_result=on_result)
+            if progress:
+                progress(done, len(raw.rows))
     return summary
+
+
+@contextmanager
+def _quick_gil_handover() -> Iterator[None]:
+    """While the prepare thread computes, a query's answer waits until it gives up the GIL: 5 ms by
+    default, for each of the batch's round trips. 0.5 ms keeps the database side of the import moving.
+    (The interval is per process; it is put back afterwards.)"""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, 0.0005))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def _store(conn: psycopg.Connection[Any], prepared: PreparedBatch, summary: ImportSummary, ctx: IntakeContext, *,
+           source: str, now: datetime, memory: DedupeMemory,
+           on_result: Callable[[RowResult], None] | None) -> int:
+    """Store one prepared batch in its own transaction and count its results; return its size."""
+    with conn.transaction():
+        results = store_batch(conn, prepared, ctx, source=source, now=now, memory=memory)
+        summary.cases_opened += _count_new_cases(results)
+    for result in results:
+        summary.add(result)
+        if on_result:
+            on_result(result)
+    return len(prepared.entries)
 
 
 def _count_new_cases(results: list[RowResult]) -> int:

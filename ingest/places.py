@@ -85,6 +85,15 @@ class PlaceNames:
         long_enough = [(v, a) for v, a in self.variants if len(v) >= 4]
         self.fuzzy_choices = [v for v, _ in long_enough]
         self.fuzzy_areas = [a for _, a in long_enough]
+        # Names with a phase, and their phase-less stems: worked out once, not on every search.
+        self.phase_stems: list[tuple[Area, set[str]]] = []
+        for area in self.areas:
+            base = normalise(area.name)
+            phase = PHASE.search(base)
+            if phase:
+                core = base[: phase.start()]
+                stems = {core} | {core[: -len(s)] for s in COMMUNITY_SUFFIXES if core.endswith(s) and len(core) - len(s) >= 2}
+                self.phase_stems.append((area, stems))
 
     def find(self, *texts: str | None, fuzzy: bool = True) -> PlaceMatch:
         """The area named in the first text that names one (address before complaint text)."""
@@ -119,14 +128,9 @@ class PlaceNames:
     def _bare_name(self, text: str) -> PlaceMatch:
         """A name said without its phase (阳光花园) fits every phase: ambiguous unless only one."""
         hits = {}
-        for area in self.areas:
-            base = normalise(area.name)
-            phase = PHASE.search(base)
-            if phase:
-                core = base[: phase.start()]
-                stems = {core} | {core[: -len(s)] for s in COMMUNITY_SUFFIXES if core.endswith(s) and len(core) - len(s) >= 2}
-                if any(stem in text for stem in stems):
-                    hits[area.name] = area
+        for area, stems in self.phase_stems:
+            if any(stem in text for stem in stems):
+                hits[area.name] = area
         if len(hits) == 1:
             return PlaceMatch(next(iter(hits.values())), "exact")
         if hits:

@@ -12,14 +12,23 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dispatch.copying import copy_rows
+
 COMPLAINT_COLUMNS = (
     "id", "channel", "external_id", "received_at", "text", "address", "reported_party", "raw_lon", "raw_lat",
     "source_crs", "lon", "lat", "community_id", "enterprise_id", "grid_id", "district_id", "nearby_enterprises",
     "categories", "urgent", "near_boundary", "duplicate_of", "repeat_of", "receipt_token", "location_source",
     "priority", "signals", "method", "warnings", "case_id",
 )
-COPY_COMPLAINTS = f"copy complaints ({', '.join(COMPLAINT_COLUMNS)}) from stdin"
-COPY_CONTACTS = "copy complainant_contacts (complaint_id, name, phone, phone_hash) from stdin"
+COMPLAINT_TYPES = (
+    "int8", "text", "text", "timestamptz", "text", "text", "text", "float8", "float8",
+    "text", "float8", "float8", "int8", "int8", "int8", "int8", "jsonb",
+    "text[]", "bool", "bool", "int8", "int8", "text", "text",
+    "text", "text[]", "text", "text[]", "int8",
+)
+COPY_COMPLAINTS = f"copy complaints ({', '.join(COMPLAINT_COLUMNS)}) from stdin (format binary)"
+COPY_CONTACTS = "copy complainant_contacts (complaint_id, name, phone, phone_hash) from stdin (format binary)"
+CONTACT_TYPES = ("int8", "text", "text", "text")
 NEXT_IDS = "select nextval('complaints_id_seq') from generate_series(1, %s)"
 EXISTING = """
 select external_id, id, case_id from complaints where channel = %s and external_id = any(%s)
@@ -117,15 +126,11 @@ def next_complaint_ids(conn: psycopg.Connection[Any], count: int) -> list[int]:
 
 def copy_complaints(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> None:
     """Insert complaint rows (values in COMPLAINT_COLUMNS order) with COPY."""
-    with conn.cursor() as cur, cur.copy(COPY_COMPLAINTS) as copy:
-        for row in rows:
-            copy.write_row(row)
+    copy_rows(conn, COPY_COMPLAINTS, COMPLAINT_TYPES, rows)
 
 
 def copy_contacts(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) -> None:
-    with conn.cursor() as cur, cur.copy(COPY_CONTACTS) as copy:
-        for row in rows:
-            copy.write_row(row)
+    copy_rows(conn, COPY_CONTACTS, CONTACT_TYPES, rows)
 
 
 def teams_for_grids(conn: psycopg.Connection[Any], grid_ids: Iterable[int]) -> dict[int, int]:

@@ -165,6 +165,16 @@ class DedupeMemory:
         self.recent.add(seen)
 
 
+@dataclass
+class PreparedBatch:
+    """A batch located and classified, not yet stored: ``prepare_batch`` needs no database, so an
+    importer prepares the next batch on a thread while this one waits on PostgreSQL."""
+
+    entries: list[Entry]
+    results: list[RowResult | None]
+    work: list[tuple[int, _Work]]
+
+
 def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: IntakeContext, *, source: str,
                  now: datetime, memory: DedupeMemory | None = None) -> list[RowResult]:
     """Import one batch; return one result per entry, in order. The caller owns the transaction.
@@ -172,6 +182,11 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
     Pass the same ``memory`` to every batch of one import so duplicates are judged across batches
     without reading the database again.
     """
+    return store_batch(conn, prepare_batch(entries, ctx), ctx, source=source, now=now, memory=memory)
+
+
+def prepare_batch(entries: list[Entry], ctx: IntakeContext) -> PreparedBatch:
+    """Locate and classify a batch (pure: no database, no clock)."""
     results: list[RowResult | None] = [None] * len(entries)
     parsed = [(i, e) for i, e in enumerate(entries) if e.fields is not None]
     with _timed(ctx, "locate"):
@@ -194,6 +209,13 @@ def ingest_batch(conn: psycopg.Connection[Any], entries: list[Entry], ctx: Intak
         work.append((i, _Work(entry, f, where, result, classified)))
         results[i] = result
     ctx.timings["classify"] += time.perf_counter() - started
+    return PreparedBatch(entries, results, work)
+
+
+def store_batch(conn: psycopg.Connection[Any], prepared: PreparedBatch, ctx: IntakeContext, *, source: str,
+                now: datetime, memory: DedupeMemory | None = None) -> list[RowResult]:
+    """Quarantine, de-duplicate, store and case a prepared batch; see ``ingest_batch``."""
+    entries, results, work = prepared.entries, prepared.results, prepared.work
     _quarantine_unless_imported(conn, entries, results, source)
     accepted, twins = _drop_already_imported(conn, work)
     _judge_and_store(conn, accepted, ctx, now=now,
