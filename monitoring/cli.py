@@ -50,7 +50,7 @@ def monitor_group() -> None:
               help="Shared-subscription group ($share/GROUP/...); '' subscribes without sharing.")
 @click.option("--batch-max", default=5000, show_default=True)
 @click.option("--receive-maximum", default=5000, show_default=True, help="Unacknowledged messages in flight (MQTT 5).")
-@click.option("--writers", type=click.IntRange(1, 8), default=1, show_default=True,
+@click.option("--writers", type=click.IntRange(1, 8), default=2, show_default=True,
               help="Database connections storing batches at once.")
 @click.option("--analyse-every", type=float, default=60.0, show_default=True,
               help="Seconds between exceedance / walk-navigation analyses (0: off).")

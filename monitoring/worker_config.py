@@ -45,7 +45,7 @@ class WorkerConfig:
     batch_max: int = 5000
     # Connections storing batches at once: one batch's COPY runs while another's rollups and
     # commit are on the server. Acknowledgements may then go out of order, which MQTT allows.
-    writers: int = 1
+    writers: int = 2
     queue_max: int = 20000
     receive_maximum: int = 5000
     protocol: str = "auto"  # auto | 5 | 3.1.1
