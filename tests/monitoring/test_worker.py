@@ -64,7 +64,7 @@ def test_json_hj212_and_malformed_messages(start_worker: Any, fresh_database_url
     assert len(dead) == 4
     reasons = " | ".join(d[2] for d in dead)
     assert "not JSON" in reasons and "not a number" in reasons and "CRC" in reasons
-    assert bytes(dead[-1][1]) == b"\xff\xfe\x00"
+    assert b"\xff\xfe\x00" in {bytes(d[1]) for d in dead}  # two writers: batches commit in either order
     assert worker.stats.dead_letters == 4 and worker.stats.acked == len(messages)
 
 
