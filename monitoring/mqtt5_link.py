@@ -32,6 +32,15 @@ class ProtocolRefused(ConnectionError):
     """The broker does not speak MQTT 5."""
 
 
+# Brokers found to speak only 3.1.1 in this process: asked once (amqtt logs a warning per probe).
+_V311_ONLY: set[tuple[str, int]] = set()
+
+
+def known_v311_only(url: str) -> bool:
+    address = parse_mqtt_url(url)
+    return (address.host, address.port) in _V311_ONLY
+
+
 class BrokerRefused(ConnectionError):
     """The broker answered CONNECT with a failure (bad credentials, not authorised, …)."""
 
@@ -84,6 +93,13 @@ class Mqtt5Link:
 
     def open(self) -> Any:
         """Connect and return the CONNACK; raise ProtocolRefused, BrokerRefused or OSError."""
+        try:
+            return self._open()
+        except ProtocolRefused:
+            _V311_ONLY.add((self.address.host, self.address.port))
+            raise
+
+    def _open(self) -> Any:
         sock = socket.create_connection((self.address.host, self.address.port), timeout=self.timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.address.tls:

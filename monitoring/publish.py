@@ -22,7 +22,7 @@ import mqtt5
 import paho.mqtt.client as mqtt
 
 from envpetition.mqtt import new_client
-from monitoring.mqtt5_link import Mqtt5Link, ProtocolRefused
+from monitoring.mqtt5_link import Mqtt5Link, ProtocolRefused, known_v311_only
 
 Message = tuple[str, bytes | str]
 CHUNK = 512  # messages encoded and written per sendall in publish_many
@@ -30,10 +30,12 @@ CHUNK = 512  # messages encoded and written per sendall in publish_many
 
 def Publisher(mqtt_url: str, *, client_id: str = "", max_inflight: int = 1000) -> Mqtt5Publisher | PahoPublisher:  # noqa: N802 - reads as the class it was
     """A connected publisher: MQTT 5 when the broker speaks it, else 3.1.1."""
-    try:
-        return Mqtt5Publisher(mqtt_url, client_id=client_id, max_inflight=max_inflight)
-    except ProtocolRefused:
-        return PahoPublisher(mqtt_url, client_id=client_id, max_inflight=min(max_inflight, 30))
+    if not known_v311_only(mqtt_url):
+        try:
+            return Mqtt5Publisher(mqtt_url, client_id=client_id, max_inflight=max_inflight)
+        except ProtocolRefused:
+            pass
+    return PahoPublisher(mqtt_url, client_id=client_id, max_inflight=min(max_inflight, 30))
 
 
 class _Counting:

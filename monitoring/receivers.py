@@ -28,7 +28,7 @@ import mqtt5
 import paho.mqtt.client as mqtt
 
 from envpetition.mqtt import parse_mqtt_url
-from monitoring.mqtt5_link import Mqtt5Link, ProtocolRefused
+from monitoring.mqtt5_link import Mqtt5Link, ProtocolRefused, known_v311_only
 from monitoring.worker_config import Incoming, WorkerConfig, WorkerStats
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class Receiver(Protocol):
 def open_receiver(url: str, config: WorkerConfig, stats: WorkerStats, deliver: Deliver) -> Receiver:
     """MQTT 5 when the broker speaks it (or ``config.protocol`` says so), else 3.1.1; started."""
     receiver: Receiver
-    if config.protocol in ("auto", "5"):
+    if config.protocol == "5" or (config.protocol == "auto" and not known_v311_only(url)):
         fast = Mqtt5Receiver(url, config, stats, deliver)
         try:
             fast.open()
