@@ -32,6 +32,10 @@ class ProtocolRefused(ConnectionError):
     """The broker does not speak MQTT 5."""
 
 
+class BrokerRefused(ConnectionError):
+    """The broker answered CONNECT with a failure (bad credentials, not authorised, …)."""
+
+
 # Brokers found to speak only 3.1.1 in this process: asked once (amqtt logs a warning per probe).
 _V311_ONLY: set[tuple[str, int]] = set()
 
@@ -39,10 +43,6 @@ _V311_ONLY: set[tuple[str, int]] = set()
 def known_v311_only(url: str) -> bool:
     address = parse_mqtt_url(url)
     return (address.host, address.port) in _V311_ONLY
-
-
-class BrokerRefused(ConnectionError):
-    """The broker answered CONNECT with a failure (bad credentials, not authorised, …)."""
 
 
 def decode(buffer: bytearray) -> tuple[list[Any], int]:
@@ -116,13 +116,12 @@ class Mqtt5Link:
         ).write())
         try:
             while not (packets := self._read_once()):
-                if self._buffer[:4] == V311_REFUSED:
-                    raise ProtocolRefused("the broker speaks MQTT 3.1.1 only")
-        except ConnectionError as exc:
+                pass
+        except (ConnectionError, TimeoutError) as exc:
             self.close(graceful=False)
-            if isinstance(exc, ProtocolRefused | BrokerRefused):
-                raise
-            raise ProtocolRefused(f"the broker hung up on an MQTT 5 CONNECT ({exc})") from None
+            if self._buffer[:4] == V311_REFUSED:
+                raise ProtocolRefused("the broker speaks MQTT 3.1.1 only") from None
+            raise ProtocolRefused(f"no CONNACK for an MQTT 5 CONNECT ({exc or 'timed out'})") from None
         except OSError:
             self.close(graceful=False)
             raise
