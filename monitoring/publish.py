@@ -3,13 +3,16 @@
 ``Publisher(url)`` speaks MQTT 5 through ``mqtt5`` (:class:`Mqtt5Publisher`) when the broker does,
 and paho's 3.1.1 client (:class:`PahoPublisher`) otherwise (the embedded amqtt). Both publish
 with at most ``max_inflight`` messages unacknowledged; ``flush`` waits for every PUBACK and raises
-if one did not come or the broker refused a message. Neither reconnects: a lost connection
-raises, with the unacknowledged messages counted, so the caller knows what to publish again.
+if one did not come or the broker refused a message. Both reconnect after a lost connection and
+publish again what was not acknowledged (paho on its own; the MQTT 5 publisher for up to
+:data:`RECONNECT_FOR_S`, then it raises with the unacknowledged messages counted).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 import threading
 import time
 import uuid
@@ -24,8 +27,11 @@ import paho.mqtt.client as mqtt
 from envpetition.mqtt import new_client
 from monitoring.mqtt5_link import Mqtt5Link, ProtocolRefused, known_v311_only
 
+log = logging.getLogger(__name__)
+
 Message = tuple[str, bytes | str]
 CHUNK = 512  # messages encoded and written per sendall in publish_many
+RECONNECT_FOR_S = 60.0
 
 
 def Publisher(mqtt_url: str, *, client_id: str = "", max_inflight: int = 1000) -> Mqtt5Publisher | PahoPublisher:  # noqa: N802 - reads as the class it was
@@ -75,12 +81,12 @@ class Mqtt5Publisher(_Counting):
         self.link = Mqtt5Link(mqtt_url, client_id or f"envp-pub-{uuid.uuid4().hex[:12]}", clean_start=True)
         connack = self.link.open()
         self.window = max(1, min(max_inflight, connack.receive_max, 65535))
-        self._inflight: set[int] = set()
+        self._inflight: dict[int, bytes] = {}  # packet id -> the PUBLISH as sent, to send again
         self._ids = itertools.cycle(range(1, 65536))
         self._changed = threading.Condition()
         self._failure: str | None = None
         self._refused: list[str] = []
-        self._closing = False
+        self._closing = threading.Event()
         self._reader = threading.Thread(target=self._read_acks, name="mqtt5-publisher", daemon=True)
         self._reader.start()
 
@@ -89,18 +95,40 @@ class Mqtt5Publisher(_Counting):
             try:
                 packets = self.link.read()
             except (OSError, ConnectionError) as exc:
+                if not self._closing.is_set() and self._reconnect(exc):
+                    continue
                 with self._changed:
-                    if not self._closing:
-                        self._failure = f"broker connection lost ({exc})"
+                    if not self._closing.is_set():
+                        self._failure = f"broker connection lost ({exc}) and not back within {RECONNECT_FOR_S:.0f} s"
                     self._changed.notify_all()
                 return
             with self._changed:
                 for packet in packets:
                     if isinstance(packet, mqtt5.PubAckPacket):
-                        self._inflight.discard(packet.packet_id)
+                        self._inflight.pop(packet.packet_id, None)
                         if int(packet.reason_code) >= 0x80:
                             self._refused.append(packet.reason_code.name)
                 self._changed.notify_all()
+
+    def _reconnect(self, exc: BaseException) -> bool:
+        """Connect again and send what was not acknowledged (flagged DUP); False when it gave up."""
+        self.link.close(graceful=False)
+        log.warning("publisher lost the broker (%s); reconnecting", exc)
+        deadline, delay = time.monotonic() + RECONNECT_FOR_S, 0.5
+        while not self._closing.wait(delay) and time.monotonic() < deadline:
+            delay = min(delay * 2, 5.0)
+            try:
+                self.link.open()
+                with self._changed:
+                    unacknowledged = list(self._inflight.values())
+                self.link.send(b"".join(bytes([packet[0] | 0x08]) + packet[1:] for packet in unacknowledged if packet))
+            except (OSError, ConnectionError) as again:
+                self.link.close(graceful=False)
+                log.warning("broker still unavailable (%s)", again)
+                continue
+            log.info("publisher reconnected; %d unacknowledged messages sent again", len(unacknowledged))
+            return True
+        return False
 
     def _take_ids(self, wanted: int, deadline: float) -> list[int]:
         """Up to ``wanted`` free packet ids, waiting for the window to open."""
@@ -114,7 +142,7 @@ class Mqtt5Publisher(_Counting):
             while len(ids) < min(wanted, self.window - len(self._inflight)):
                 pid = next(self._ids)
                 if pid not in self._inflight:
-                    self._inflight.add(pid)
+                    self._inflight[pid] = b""
                     ids.append(pid)
             return ids
 
@@ -136,12 +164,16 @@ class Mqtt5Publisher(_Counting):
         deadline = time.monotonic() + 120
         while messages:
             ids = self._take_ids(len(messages), deadline)
-            data = b"".join([
+            packets = [
                 mqtt5.PublishPacket(topic, payload.encode() if isinstance(payload, str) else payload,
                                     qos=mqtt5.QoS.AT_LEAST_ONCE, packet_id=pid).write()
                 for pid, (topic, payload) in zip(ids, messages, strict=False)
-            ])
-            self.link.send(data)
+            ]
+            with self._changed:
+                self._inflight.update(zip(ids, packets, strict=True))
+            # A send on a lost connection is no loss: the reader reconnects and sends the inflight again.
+            with contextlib.suppress(OSError):
+                self.link.send(b"".join(packets))
             self.published += len(ids)
             messages = messages[len(ids):]
 
@@ -157,11 +189,10 @@ class Mqtt5Publisher(_Counting):
 
     def close(self) -> None:
         try:
-            if self.link.is_open and not self._failure:
+            if not self._failure:
                 self.flush()
         finally:
-            with self._changed:
-                self._closing = True
+            self._closing.set()
             self.link.close()
             self._reader.join(5)
 

@@ -42,17 +42,24 @@ def reading(prefix: str, i: int) -> tuple[str, str]:
 
 
 def publish_in_background(url: str, messages: list[tuple[str, str]], rate: float | None = None) -> threading.Thread:
+    """Publish from a thread; the thread's ``failed`` tells whether the publisher raised."""
+
     def run() -> None:
-        with Publisher(url) as pub:
-            start = time.monotonic()
-            for n, (topic, payload) in enumerate(messages):
-                pub.publish(topic, payload)
-                if rate:
-                    ahead = n / rate - (time.monotonic() - start)
-                    if ahead > 0:
-                        time.sleep(ahead)
+        try:
+            with Publisher(url) as pub:
+                start = time.monotonic()
+                for n, (topic, payload) in enumerate(messages):
+                    pub.publish(topic, payload)
+                    if rate:
+                        ahead = n / rate - (time.monotonic() - start)
+                        if ahead > 0:
+                            time.sleep(ahead)
+        except Exception:
+            thread.failed = True  # type: ignore[attr-defined]
+            raise
 
     thread = threading.Thread(target=run, daemon=True)
+    thread.failed = False  # type: ignore[attr-defined]
     thread.start()
     return thread
 
@@ -224,3 +231,26 @@ def test_two_worker_processes_share_the_stream_exactly_once(
         parent.send_signal(signal.SIGTERM)
         parent.wait(30)
     assert parent.returncode == 0
+
+
+@needs_mosquitto
+def test_publisher_rides_out_a_broker_restart(private_broker: PrivateMosquitto, fresh_database_url: str,
+                                              topic_prefix: str) -> None:
+    worker = IngestWorker(fresh_database_url, private_broker.url, topic_prefix=topic_prefix, client_id="fault-pub",
+                          share_group=None)
+    worker.start()
+    try:
+        assert worker.wait_connected(15)
+        time.sleep(0.3)
+        n = 3000
+        publisher = publish_in_background(private_broker.url, [reading(topic_prefix, i) for i in range(n)], rate=500)
+        assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") >= 500, 30)
+        private_broker.stop()
+        time.sleep(2)
+        private_broker.start()
+        publisher.join(60)
+        assert not publisher.is_alive() and not publisher.failed  # type: ignore[attr-defined]
+        assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") >= n, 60)
+        assert_exactly_once(fresh_database_url, n)
+    finally:
+        worker.stop()
