@@ -90,9 +90,9 @@ def publish_job(url: str, kind: str, tag: str, prefix: str, n: int, rate: float 
                 pub.publish(topic, payload)
         else:  # as fast as the broker takes them: many messages per write
             for begin in range(0, len(msgs), 100):
-                now = time.time()
-                times.extend([now] * len(msgs[begin:begin + 100]))
-                pub.publish_many(msgs[begin:begin + 100])
+                chunk = msgs[begin:begin + 100]
+                times.extend([time.time()] * len(chunk))
+                pub.publish_many(chunk)
     out.send(times)
     out.close()
 

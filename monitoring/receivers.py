@@ -47,23 +47,20 @@ class Receiver(Protocol):
 
 def open_receiver(url: str, config: WorkerConfig, stats: WorkerStats, deliver: Deliver) -> Receiver:
     """MQTT 5 when the broker speaks it (or ``config.protocol`` says so), else 3.1.1; started."""
-    receiver: Receiver
+    receiver: Receiver | None = None
     if config.protocol == "5" or (config.protocol == "auto" and not known_v311_only(url)):
-        fast = Mqtt5Receiver(url, config, stats, deliver)
+        receiver = Mqtt5Receiver(url, config, stats, deliver)
         try:
-            fast.open()
+            receiver.open()
         except ProtocolRefused:
             if config.protocol == "5":
                 raise
             log.info("broker does not speak MQTT 5; using 3.1.1")
-        except OSError as exc:
+            receiver = None
+        except OSError as exc:  # the receiver's thread keeps trying
             log.warning("broker %s not reachable yet (%s); retrying", url, exc)
-            fast.start()
-            return fast
-        else:
-            fast.start()
-            return fast
-    receiver = PahoReceiver(url, config, stats, deliver)
+    if receiver is None:
+        receiver = PahoReceiver(url, config, stats, deliver)
     receiver.start()
     return receiver
 

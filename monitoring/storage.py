@@ -38,6 +38,10 @@ COPY_STAGING = "copy staging_readings (ts, sensor_id, pollutant, value, flag, lo
 COPY_READINGS = "copy readings (ts, sensor_id, pollutant, value, flag, lon, lat, tag) from stdin (format binary)"
 COPY_TYPES = ["timestamptz", "text", "text", "float8", "text", "float8", "float8", "text"]
 
+# Sums of an hour add to what the rollup row already holds.
+_ADD_TO_ROLLUP = """on conflict (sensor_id, pollutant, bucket) do update
+set n = r.n + excluded.n, total = r.total + excluded.total,
+    min = least(r.min, excluded.min), max = greatest(r.max, excluded.max)"""
 # Each statement empties the staging table it reads ("delete ... returning"), so a caller that
 # stores several batches in one transaction never sees a batch twice.
 _TAKE_STAGED = "staged as (delete from staging_readings returning ts, sensor_id, pollutant, value, flag, lon, lat, tag)"
@@ -55,9 +59,7 @@ h as (
     select date_bin('1 hour', ts, {BUCKET_ORIGIN}), sensor_id, pollutant, count(*), sum(value), min(value), max(value)
     from ins where value is not null and {VALID_FLAGS_SQL}
     group by 1, 2, 3 order by 2, 3, 1
-    on conflict (sensor_id, pollutant, bucket) do update
-    set n = r.n + excluded.n, total = r.total + excluded.total,
-        min = least(r.min, excluded.min), max = greatest(r.max, excluded.max)
+    {_ADD_TO_ROLLUP}
 )
 select count(*) from ins
 """
@@ -69,14 +71,12 @@ create temp table if not exists staging_rollups (
 """
 COPY_STAGING_ROLLUPS = "copy staging_rollups (bucket, sensor_id, pollutant, n, total, min, max) from stdin (format binary)"
 ROLLUP_TYPES = ["timestamptz", "text", "text", "int8", "float8", "float8", "float8"]
-UPSERT_ROLLUPS = """
+UPSERT_ROLLUPS = f"""
 with staged as (delete from staging_rollups returning bucket, sensor_id, pollutant, n, total, min, max)
 insert into readings_1h as r (bucket, sensor_id, pollutant, n, total, min, max)
 select bucket, sensor_id, pollutant, n, total, min, max from staged
 order by 2, 3, 1
-on conflict (sensor_id, pollutant, bucket) do update
-set n = r.n + excluded.n, total = r.total + excluded.total,
-    min = least(r.min, excluded.min), max = greatest(r.max, excluded.max)
+{_ADD_TO_ROLLUP}
 """
 INSERT_DEAD_LETTER = """
 insert into dead_letters (topic, payload, reason, digest) values (%s, %s, %s, %s)

@@ -149,28 +149,21 @@ def test_database_down_30_seconds_loses_nothing(private_broker: PrivateMosquitto
 
 @needs_mosquitto
 def test_broker_restart_worker_reconnects_by_itself(
-    private_broker: PrivateMosquitto, fresh_database_url: str, topic_prefix: str
+    private_broker: PrivateMosquitto, start_worker: Any, fresh_database_url: str, topic_prefix: str
 ) -> None:
-    worker = IngestWorker(fresh_database_url, private_broker.url, topic_prefix=topic_prefix, client_id="fault-broker",
-                          share_group=None)
-    worker.start()
-    try:
-        assert worker.wait_connected(15)
-        time.sleep(0.3)
-        with Publisher(private_broker.url) as pub:
-            pub.publish_all(reading(topic_prefix, i) for i in range(500))
-        assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") == 500)
-        private_broker.stop()
-        assert wait_for(lambda: not worker.connected, 10)
-        private_broker.start()
-        assert wait_for(lambda: worker.stats.connects >= 2, 30), "worker did not reconnect"
-        time.sleep(0.3)
-        with Publisher(private_broker.url) as pub:
-            pub.publish_all(reading(topic_prefix, i) for i in range(500, 1000))
-        assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") == 1000)
-        assert_exactly_once(fresh_database_url, 1000)
-    finally:
-        worker.stop()
+    worker = start_worker(mqtt_url=private_broker.url, client_id="fault-broker", protocol="auto")
+    with Publisher(private_broker.url) as pub:
+        pub.publish_all(reading(topic_prefix, i) for i in range(500))
+    assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") == 500)
+    private_broker.stop()
+    assert wait_for(lambda: not worker.connected, 10)
+    private_broker.start()
+    assert wait_for(lambda: worker.stats.connects >= 2, 30), "worker did not reconnect"
+    time.sleep(0.3)
+    with Publisher(private_broker.url) as pub:
+        pub.publish_all(reading(topic_prefix, i) for i in range(500, 1000))
+    assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") == 1000)
+    assert_exactly_once(fresh_database_url, 1000)
 
 
 def malformed(prefix: str, i: int) -> tuple[str, bytes]:
@@ -234,23 +227,16 @@ def test_two_worker_processes_share_the_stream_exactly_once(
 
 
 @needs_mosquitto
-def test_publisher_rides_out_a_broker_restart(private_broker: PrivateMosquitto, fresh_database_url: str,
-                                              topic_prefix: str) -> None:
-    worker = IngestWorker(fresh_database_url, private_broker.url, topic_prefix=topic_prefix, client_id="fault-pub",
-                          share_group=None)
-    worker.start()
-    try:
-        assert worker.wait_connected(15)
-        time.sleep(0.3)
-        n = 3000
-        publisher = publish_in_background(private_broker.url, [reading(topic_prefix, i) for i in range(n)], rate=500)
-        assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") >= 500, 30)
-        private_broker.stop()
-        time.sleep(2)
-        private_broker.start()
-        publisher.join(60)
-        assert not publisher.is_alive() and not publisher.failed  # type: ignore[attr-defined]
-        assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") >= n, 60)
-        assert_exactly_once(fresh_database_url, n)
-    finally:
-        worker.stop()
+def test_publisher_rides_out_a_broker_restart(private_broker: PrivateMosquitto, start_worker: Any,
+                                              fresh_database_url: str, topic_prefix: str) -> None:
+    start_worker(mqtt_url=private_broker.url, client_id="fault-pub", protocol="auto")
+    n = 3000
+    publisher = publish_in_background(private_broker.url, [reading(topic_prefix, i) for i in range(n)], rate=500)
+    assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") >= 500, 30)
+    private_broker.stop()
+    time.sleep(2)
+    private_broker.start()
+    publisher.join(60)
+    assert not publisher.is_alive() and not publisher.failed  # type: ignore[attr-defined]
+    assert wait_for(lambda: count(fresh_database_url, "select count(*) from readings") >= n, 60)
+    assert_exactly_once(fresh_database_url, n)
