@@ -4,19 +4,19 @@
     envpetition complaints import FILE [--format ...] [--mapping M] [--channel NAME] [--json] [--results OUT.jsonl]
     envpetition complaints quarantine [--kind needs_location] [--json]
     envpetition locate --lon X --lat Y [--crs ...] [--json]
-    envpetition classify TEXT [--json]        envpetition classify-eval [--json]
+    envpetition classify text|eval|train|import-history ...   (ingest/cli_classify.py)
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
 from envpetition.settings import Settings
+from ingest.cli_classify import classify_group
 
 
 def _echo_json(data: Any) -> None:
@@ -168,34 +168,4 @@ def locate(settings: Settings, lon: float, lat: float, crs: str, radius: float, 
         click.echo(f"  {n['distance_m']:>7.0f} m  {n['name']}")
 
 
-@click.command("classify")
-@click.argument("text")
-@click.option("--json", "as_json", is_flag=True)
-def classify(text: str, as_json: bool) -> None:
-    """Categories and urgency of one complaint TEXT (no database needed)."""
-    from ingest.classify import as_dict, default_classifier
-
-    result = default_classifier().classify(text)
-    data = {**as_dict(result), "matched": result.matched}
-    if as_json:
-        _echo_json(data)
-    else:
-        click.echo(f"{', '.join(result.categories)}  priority {result.priority}  signals {', '.join(result.signals) or '-'}")
-
-
-@click.command("classify-eval")
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--lexicon", type=click.Path(exists=True, file_okay=False), default=None, help="Lexicon folder to test.")
-def classify_eval(as_json: bool, lexicon: str | None) -> None:
-    """Per-category precision and recall on the hand-labelled evaluation set."""
-    from ingest.evaluate import evaluate, format_table
-
-    report = evaluate(lexicon)
-    if as_json:
-        _echo_json(report)
-    else:
-        click.echo(format_table(report))
-    sys.exit(0)
-
-
-COMMANDS: list[click.Command] = [areas_group, complaints_group, locate, classify, classify_eval]
+COMMANDS: list[click.Command] = [areas_group, complaints_group, locate, classify_group]

@@ -28,6 +28,8 @@ SIMILE = re.compile(r"(好像|就像|像是|像|跟|如同|仿佛|宛如|犹如)
 PLACE_AFTER = re.compile(r"^(部|科|楼|路|街|巷|道|大道|小区|新村|花园|社区|村|站|桥|中心|公司|厂|门口|附近的路)")
 PLACE_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}?(厂|店|馆|站)(小区|新村|宿舍|家属院|花园|社区|路|街)")
 NEGATION = re.compile(r"(没有|没|不是|并非|并不是|并没有|并未|未|无|不再|也没|没见|没发现|未发现|不存在|排除)[^，,。！？；!?;]{0,3}$")
+# A worry or a what-if is not an event (担心着火, 怕泄漏, 万一爆炸).
+HYPOTHETICAL = re.compile(r"(担心|害怕|怕|防止|以防|万一|会不会|容易|可能会|一旦|预防|隐患)[^，,。！？；!?;]{0,4}$")
 ALREADY_OVER = re.compile(r"(已经|已)(处理|修好|修复|解决|停了|堵上|扑灭|灭了)")
 
 
@@ -85,7 +87,8 @@ def _clauses(text: str) -> list[str]:
 
 def _counts(clause: str, match: re.Match[str]) -> bool:
     """A match counts unless negated just before it or followed by a place suffix."""
-    if NEGATION.search(clause[: match.start()]):
+    before = clause[: match.start()]
+    if NEGATION.search(before) or HYPOTHETICAL.search(before):
         return False
     return not PLACE_AFTER.match(clause[match.end():])
 

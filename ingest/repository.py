@@ -18,13 +18,13 @@ COMPLAINT_COLUMNS = (
     "id", "channel", "external_id", "received_at", "text", "address", "reported_party", "raw_lon", "raw_lat",
     "source_crs", "lon", "lat", "community_id", "enterprise_id", "grid_id", "district_id", "nearby_enterprises",
     "categories", "urgent", "near_boundary", "duplicate_of", "repeat_of", "receipt_token", "location_source",
-    "priority", "signals", "method", "warnings", "case_id",
+    "priority", "signals", "method", "warnings", "case_id", "model_version", "review_reason",
 )
 COMPLAINT_TYPES = (
     "int8", "text", "text", "timestamptz", "text", "text", "text", "float8", "float8",
     "text", "float8", "float8", "int8", "int8", "int8", "int8", "jsonb",
     "text[]", "bool", "bool", "int8", "int8", "text", "text",
-    "text", "text[]", "text", "text[]", "int8",
+    "text", "text[]", "text", "text[]", "int8", "text", "text",
 )
 COPY_COMPLAINTS = f"copy complaints ({', '.join(COMPLAINT_COLUMNS)}) from stdin (format binary)"
 COPY_CONTACTS = "copy complainant_contacts (complaint_id, name, phone, phone_hash) from stdin (format binary)"
@@ -56,7 +56,7 @@ COMPLAINT_BY_ID = """
 select c.id, c.channel, c.external_id, c.received_at, c.text, c.address, c.lon, c.lat, c.categories,
        c.priority, c.urgent, c.case_id, c.community_id, com.name as community, ent.name as enterprise,
        c.duplicate_of, c.repeat_of, c.near_boundary, s.state as case_state, s.closed_at as case_closed_at,
-       c.receipt_token
+       c.receipt_token, c.model_version, c.review_reason, c.signals
 from complaints c
 left join areas com on com.id = c.community_id
 left join areas ent on ent.id = c.enterprise_id

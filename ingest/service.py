@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 from dispatch.cases import NewCase, attach_complaints, open_cases
 from envpetition.geo_crs import to_metric
 from ingest import repository as repo
+from ingest.classifier_model import ModelClassifier, Prediction, classify_batch, default_model_classifier
 from ingest.classify import Classification, Classifier, category_label, default_classifier
 from ingest.dedupe import DedupeRules, RecentComplaints, Seen, judge
 from ingest.fields import ComplaintFields
@@ -39,7 +40,7 @@ class IntakeContext:
     """What an import needs, built once: the city's places, the classifier, the rules, who acts."""
 
     places: Places
-    classifier: Classifier
+    classifier: Classifier | ModelClassifier
     rules: DedupeRules = field(default_factory=DedupeRules)
     actor: str = "ingest"
     role: str | None = "intake"
@@ -55,7 +56,9 @@ class IntakeContext:
              nearby_radius_m: float = 1000.0, boundary_m: float = 20.0, actor: str = "ingest",
              role: str | None = "intake", backfill: bool = False) -> IntakeContext:
         places = Places.load(conn, nearby_radius_m=nearby_radius_m, boundary_m=boundary_m)
-        return cls(places, default_classifier(lexicon_dir), rules or DedupeRules(), actor, role, backfill)
+        # A lexicon folder given explicitly means the lexicon classifier alone (tests of the lexicon).
+        classifier = default_classifier(lexicon_dir) if lexicon_dir else default_model_classifier()
+        return cls(places, classifier, rules or DedupeRules(), actor, role, backfill)
 
 
 @dataclass
@@ -89,6 +92,8 @@ class RowResult:
     priority: str | None = None
     urgent: bool = False
     signals: list[str] = field(default_factory=list)
+    review: str | None = None  # a possible emergency a person at the intake seat must confirm
+    model_version: str | None = None
     near_boundary: bool = False
     duplicate_of: int | None = None
     repeat_of: int | None = None
@@ -191,8 +196,7 @@ def prepare_batch(entries: list[Entry], ctx: IntakeContext) -> PreparedBatch:
     parsed = [(i, e) for i, e in enumerate(entries) if e.fields is not None]
     with _timed(ctx, "locate"):
         placed = ctx.places.place_many([e.fields for _, e in parsed])  # type: ignore[misc]
-    started = time.perf_counter()
-    work: list[tuple[int, _Work]] = []
+    located: list[tuple[int, Entry, RowResult, Placed, bool]] = []
     for (i, entry), where in zip(parsed, placed, strict=True):
         f = entry.fields
         assert f is not None
@@ -202,11 +206,19 @@ def prepare_batch(entries: list[Entry], ctx: IntakeContext) -> PreparedBatch:
             entries[i].error = where.problem
             entries[i].channel, entries[i].external_id = f.channel, f.external_id
             continue
-        enterprise_involved = bool(result.enterprise or f.reported_party)
-        classified = ctx.classifier.classify(f.text, enterprise_involved=enterprise_involved, hint=f.category_hint)
-        result.categories, result.signals = classified.categories, classified.signals
-        result.priority, result.urgent = classified.priority, classified.urgent
-        work.append((i, _Work(entry, f, where, result, classified)))
+        located.append((i, entry, result, where, bool(result.enterprise or f.reported_party)))
+    started = time.perf_counter()
+    classified = classify_batch(ctx.classifier, [e.fields.text for _, e, *_ in located],  # type: ignore[union-attr]
+                                [flag for *_, flag in located],
+                                [e.fields.category_hint for _, e, *_ in located])  # type: ignore[union-attr]
+    work: list[tuple[int, _Work]] = []
+    for (i, entry, result, where, _), found in zip(located, classified, strict=True):
+        assert entry.fields is not None
+        result.categories, result.signals = found.categories, found.signals
+        result.priority, result.urgent = found.priority, found.urgent
+        if isinstance(found, Prediction):
+            result.review, result.model_version = found.review, found.model_version
+        work.append((i, _Work(entry, entry.fields, where, result, found)))
         results[i] = result
     ctx.timings["classify"] += time.perf_counter() - started
     return PreparedBatch(entries, results, work)
@@ -356,7 +368,7 @@ def _complaint_row(w: _Work) -> tuple[Any, ...]:
             f.raw_lat, f.source_crs if f.raw_lon is not None else None, loc.lon, loc.lat, loc.community_id,
             loc.enterprise_id, loc.grid_id, loc.district_id, Jsonb(nearby), r.categories, r.urgent, r.near_boundary,
             r.duplicate_of, r.repeat_of, r.receipt_token, w.placed.source, r.priority, r.signals, f.method, f.warnings,
-            r.case_id)
+            r.case_id, r.model_version, r.review)
 
 
 def case_title(w: _Work) -> str:

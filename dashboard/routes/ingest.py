@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from dashboard.deps import current_user, get_conn, require_role
 from envpetition import auth
-from envpetition.errors import InvalidInput
+from envpetition.errors import InvalidInput, NotFound
 from envpetition.runtime import local_now
-from ingest import intake, open311
+from ingest import corrections, intake, label_view, open311
 from ingest.classify import CATEGORIES
 
 router = APIRouter(tags=["ingest"])
@@ -21,6 +21,8 @@ Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 CurrentUser = Annotated[auth.User, Depends(current_user)]
 Intake = Annotated[auth.User, Depends(require_role("intake"))]
 INTAKE_ROLES = ("intake", "admin")
+LABEL_ROLES = ("intake", "section_chief", "deputy_director", "director")  # who may correct a label
+Labeller = Annotated[auth.User, Depends(require_role(*LABEL_ROLES))]
 
 
 class ComplaintIn(BaseModel):
@@ -37,6 +39,14 @@ class ComplaintIn(BaseModel):
     lon: float | None = None
     lat: float | None = None
     crs: str | None = Field(None, description="WGS84, GCJ02, BD09 or EPSG:n")
+
+
+class LabelsIn(BaseModel):
+    """An operator's correction of a complaint's labels."""
+
+    categories: list[str] = Field(min_length=1, description="our category codes")
+    priority: str = Field("normal", description="emergency, urgent or normal")
+    note: str | None = None
 
 
 class PlaceIn(BaseModel):
@@ -68,6 +78,23 @@ def post_complaint(body: ComplaintIn, conn: Conn, user: Intake) -> dict[str, Any
 def get_complaint(complaint_id: int, conn: Conn, user: CurrentUser) -> dict[str, Any]:
     """One complaint; the complainant is masked except for the intake role."""
     return intake.complaint_view(conn, complaint_id, unmasked=user.role in INTAKE_ROLES)
+
+
+@router.post("/api/complaints/{complaint_id}/labels", status_code=201)
+def post_labels(complaint_id: int, body: LabelsIn, conn: Conn, user: Labeller) -> dict[str, Any]:
+    """Correct a complaint's categories and priority; stored as a training label."""
+    label_id = corrections.record_correction(conn, complaint_id, categories=body.categories, priority=body.priority,
+                                             actor=user.username, now=local_now(), note=body.note)
+    return {"label_id": label_id, "complaint_id": complaint_id}
+
+
+@router.get("/api/complaints/{complaint_id}/labels")
+def get_labels(complaint_id: int, conn: Conn, user: Labeller) -> dict[str, Any]:
+    """Why the complaint has its labels (lexicon terms, n-grams, rules, model version) and its corrections."""
+    found = label_view.explain_complaints(conn, [complaint_id])
+    if complaint_id not in found:
+        raise NotFound(f"投诉 {complaint_id} 不存在 / complaint {complaint_id} not found")
+    return found[complaint_id]
 
 
 @router.get("/api/receipts/{token}")

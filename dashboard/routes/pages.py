@@ -13,12 +13,14 @@ from dashboard import queries
 from dashboard.deps import SESSION_COOKIE
 from dashboard.dispatch_queries import ladder_history
 from dashboard.map_figure import hotspot_map
+from dashboard.routes.ingest import LABEL_ROLES
 from dashboard.templating import Conn, PageUser, templates
 from dispatch import views
 from dispatch.escalation import LEVEL_AT
 from dispatch.ladder import LEVEL_LABELS
 from envpetition import auth
 from envpetition.runtime import local_now
+from ingest import label_view
 
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -66,7 +68,8 @@ def home(request: Request, conn: Conn, user: PageUser) -> Response:
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Response:
+def case_page(request: Request, case_id: int, conn: Conn, user: PageUser, labelled: int | None = None,
+              label_error: str | None = None) -> Response:
     """One case: history, clocks, the complaints' texts. No complainant identity on this page."""
     case = views.case_detail(conn, case_id)  # NotFound → 404
     ladder_view = None
@@ -75,5 +78,7 @@ def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Res
                        "history": ladder_history(conn, case_id), "labels": LEVEL_LABELS, "level_at": LEVEL_AT}
     return templates.TemplateResponse(request, "case.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "case": case, "now": local_now(),
-        "ladder": ladder_view,
+        "ladder": ladder_view, "labels": label_view.explain_complaints(conn, [x["id"] for x in case["complaints"]]),
+        "choices": label_view.form_choices(), "can_label": user.role in LABEL_ROLES + ("admin",),
+        "labelled": labelled, "label_error": label_error,
     })

@@ -67,6 +67,19 @@ def test_missing_mapping_and_bad_crs_are_clear_errors(fresh_database_url, mqtt_u
 
 
 def test_classify_command():
-    result = CliRunner().invoke(main, ["classify", "化工厂晚上偷排废气，很多人头晕呕吐", "--json"])
+    result = CliRunner().invoke(main, ["classify", "text", "化工厂晚上偷排废气，很多人头晕呕吐", "--json", "--explain"])
     data = json.loads(result.output.strip().splitlines()[-1])
     assert "industrial_exhaust" in data["categories"] and data["priority"] == "emergency"
+    assert len(data["model_version"]) == 12 and data["explain"]["labels"]
+
+
+def test_classify_eval_prints_model_and_lexicon_baseline(tmp_path):
+    path = tmp_path / "eval.csv"
+    path.write_text("text,categories,priority\n楼下饭店油烟直排,cooking_fumes,normal\n"
+                    "河里好多死鱼,water,emergency\n工地凌晨打桩,noise_construction,urgent\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["classify", "eval", "--eval-file", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "macro F1" in result.output and "lexicon" in result.output and "recall emergency (n=1)" in result.output
+    data = json.loads(CliRunner().invoke(main, ["classify", "eval", "--eval-file", str(path), "--json"]).output)
+    assert data["model"]["n"] == 3 and data["baseline"]["n"] == 3 and set(data["targets_met"]) == {
+        "macro_f1", "emergency_recall", "urgent_recall"}

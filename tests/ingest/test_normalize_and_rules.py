@@ -107,3 +107,12 @@ def test_rule_table_rejects_bad_rows(tmp_path):
     path.write_text("rule,level,pattern,needs,reason\nx,urgent,(a,,r\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad pattern"):
         load_rules(path)
+
+
+def test_every_category_has_a_national_pollution_type():
+    from ingest.classify import CATEGORIES
+    from ingest.pollution_types import national_type
+
+    assert national_type("odour") == ("大气", "恶臭/异味")
+    assert national_type("noise_traffic") == ("噪声", "交通运输噪声")
+    assert {national_type(c)[0] for c in CATEGORIES} == {"大气", "噪声", "水", "固废", "辐射", "生态", "其他"}
