@@ -216,8 +216,8 @@ class ModelClassifier:
             hinted = hint_category(hint) if hint else "other"
             chosen = [hinted if best == "other" and hinted != "other" else best]
         categories = [c for c in CATEGORIES if c in chosen]
-        probabilities = {c: round(float(p), 3) for c, p in zip(names, category_p, strict=True)}
-        pp = {level: round(float(p), 3) for level, p in zip(PRIORITIES, priority_p, strict=True)}
+        probabilities = dict(zip(names, np.round(category_p, 3).tolist(), strict=True))
+        pp = dict(zip(PRIORITIES, np.round(priority_p, 3).tolist(), strict=True))
         priority, review, reasons = self._priority(prepared, pp, categories)
         signals = list(prepared.lexicon.signals)
         for hit in prepared.rule_hits:

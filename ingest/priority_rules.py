@@ -108,9 +108,13 @@ class PriorityRules:
         ['fish_kill']
         """
         found: dict[tuple[str, str], RuleHit] = {}
-        for clause in _clauses(mask_lookalikes(text)):
+        masked = mask_lookalikes(text)
+        candidates = [rule for rule in self.rules if rule.pattern.search(masked)]  # one pass each over the text
+        if not candidates:
+            return []
+        for clause in _clauses(masked):
             over = bool(ALREADY_OVER.search(clause))
-            for rule in self.rules:
+            for rule in candidates:
                 key = (rule.name, rule.level)
                 if key in found:
                     continue
