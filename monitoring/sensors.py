@@ -67,8 +67,13 @@ def role_of(sensor: Sensor) -> str:
 
 
 def save_sensor(conn: psycopg.Connection[Any], sensor: Sensor) -> None:
-    """Insert or update one sensor (enterprise resolved by name among current areas)."""
+    """Insert or update one sensor (enterprise resolved by name among current areas), in one transaction."""
     sensor.validate()
+    with conn.transaction():
+        _upsert_sensor(conn, sensor)
+
+
+def _upsert_sensor(conn: psycopg.Connection[Any], sensor: Sensor) -> None:
     enterprise_id = None
     if sensor.enterprise:
         row = conn.execute(ENTERPRISE_BY_NAME, (sensor.enterprise, sensor.enterprise)).fetchone()
