@@ -20,6 +20,10 @@ select 'users', count(*) from users
 """
 SCHEMA_VERSION = "select max(version) from schema_migrations"
 TEAM_IDS = "select name, id from teams order by id"
+AREAS_VERSION = "select current_database(), count(*), coalesce(max(id), 0), max(valid_from), max(valid_to) from areas"
+ENTERPRISE_BY_NAME = """
+select id from areas where kind = 'enterprise' and valid_to is null and (name = %s or %s = any(aliases))
+"""
 
 
 def current_area_rows(conn: psycopg.Connection[Any], kind: str | None = None) -> list[dict[str, Any]]:
@@ -34,6 +38,17 @@ def current_area_rows(conn: psycopg.Connection[Any], kind: str | None = None) ->
 def table_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     """Row counts of the shell's tables (the home page's summary)."""
     return {name: int(n) for name, n in conn.execute(TABLE_COUNTS).fetchall()}
+
+
+def areas_version(conn: psycopg.Connection[Any]) -> tuple[Any, ...]:
+    """A fingerprint of the areas that changes whenever an area is added, replaced or closed."""
+    return tuple(conn.execute(AREAS_VERSION).fetchone() or ())
+
+
+def enterprise_id(conn: psycopg.Connection[Any], name: str) -> int | None:
+    """The current enterprise of this name or alias."""
+    row = conn.execute(ENTERPRISE_BY_NAME, (name, name)).fetchone()
+    return int(row[0]) if row else None
 
 
 def team_ids(conn: psycopg.Connection[Any]) -> dict[str, int]:

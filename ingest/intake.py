@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 
 from dispatch.views import next_due as case_next_due
 from envpetition.errors import InvalidInput, NotFound
+from envpetition.views import areas_version
 from ingest import repository as repo
 from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
 from ingest.privacy import mask_name, mask_phone
@@ -23,7 +24,6 @@ from ingest.quarantine_view import RESOLVE
 from ingest.readers import OPEN311_COLUMNS
 from ingest.service import Entry, IntakeContext, RowResult, ingest_batch
 
-AREAS_VERSION = "select current_database(), count(*), coalesce(max(id), 0), max(valid_from), max(valid_to) from areas"
 CONTACT = "select name, phone from complainant_contacts where complaint_id = %s"
 QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null for update"
 COMPLAINT_ID_BY_TOKEN = "select id from complaints where receipt_token = %s"
@@ -34,7 +34,7 @@ _lock = threading.Lock()
 
 def cached_context(conn: psycopg.Connection[Any]) -> IntakeContext:
     """The intake context for the current areas (rebuilt after an areas import)."""
-    version = (conn.info.host, conn.info.port, *(conn.execute(AREAS_VERSION).fetchone() or ()))
+    version = (conn.info.host, conn.info.port, *areas_version(conn))
     with _lock:
         if _cache.get("version") != version or "ctx" not in _cache:
             _cache["ctx"] = IntakeContext.load(conn)

@@ -39,9 +39,9 @@ ALLOWED = {
     "dispatch/assignment.py: areas", "dispatch/assignment.py: teams", "dispatch/kpi.py: teams",
     "dispatch/lifecycle.py: teams", "dispatch/orders.py: areas", "dispatch/orders.py: teams",
     "dispatch/supervision.py: teams", "dispatch/views.py: areas", "dispatch/views.py: teams",
-    "ingest/areas_import.py: teams", "ingest/intake.py: areas", "ingest/open311.py: areas",
+    "ingest/areas_import.py: teams", "ingest/open311.py: areas",
     "ingest/repository.py: areas", "ingest/repository.py: teams", "ingest/sample.py: areas",
-    "ingest/sample.py: teams", "monitoring/sensors.py: areas",
+    "ingest/sample.py: teams",
 }
 
 SQL_WORD = re.compile(r"\b(select|insert|update|delete|copy|truncate|alter|create|with)\b", re.IGNORECASE)
