@@ -18,7 +18,7 @@ from envpetition import auth
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 templates.env.globals.update(states=STATE_LABELS, priorities=PRIORITY_LABELS, clock_labels=CLOCK_LABELS,
-                             role_labels=auth.ROLE_LABELS)
+                             role_labels=auth.ROLE_LABELS, may=auth.may, auth=auth)
 
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 

@@ -161,5 +161,5 @@ def attach_complaints(conn: psycopg.Connection[Any], pairs: Sequence[tuple[int, 
         return
     conn.execute(LINK_COMPLAINTS, ([c for c, _ in pairs], [k for _, k in pairs]))
     copy_events(conn, [(case_id, at, actor, None, "complaint_attached", None, None, None,
-                                                Jsonb({"complaint_id": complaint_id}))
-                                               for (case_id, complaint_id), at in zip(pairs, times, strict=True)])
+                        Jsonb({"complaint_id": complaint_id}))
+                       for (case_id, complaint_id), at in zip(pairs, times, strict=True)])
