@@ -11,11 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
+from pathlib import Path
 
-from ingest.classifier_model import default_model_classifier
-from ingest.classify import default_classifier
-from ingest.training import corpus_rows
+# bench/ingest.py would shadow the ingest package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from ingest.classifier_model import default_model_classifier  # noqa: E402
+from ingest.classify import default_classifier  # noqa: E402
+from ingest.training import corpus_rows  # noqa: E402
 
 
 def main() -> None:
