@@ -34,7 +34,7 @@ from ingest.priority_rules import default_rules
 MAX_FEATURES = 30000
 C_CATEGORY = 8.0
 C_PRIORITY = 4.0
-GRID = [round(float(x), 2) for x in np.arange(0.04, 0.91, 0.02)]
+GRID = [round(float(x), 2) for x in np.arange(0.02, 0.91, 0.02)]
 # Rows written whole by people weigh more than generated ones; an operator's correction most.
 WEIGHTS = {"generated": 1.0, "handwritten": 3.0, "eval158": 3.0, "history": 2.0, "correction": 5.0}
 

@@ -69,9 +69,11 @@ RULES = PriorityRules()
     ("厂里冒绿烟,还在往外冒", "emergency", "acute_release"),
     ("孩子闻了以后一直吐,已经送医院了", "emergency", "unwell_now"),
     ("附近孩子验血发现血铅超标", "emergency", "unwell_now"),
+    ("河沟里漂着好几只死鸡", "emergency", "dead_animals"),
     # uncertain: a person decides
     ("闻了那个味道头晕,孩子们都难受", "review", "unwell_maybe"),
-    ("有人在烧轮胎,黑烟呛人", "review", "toxic_burning"),
+    ("有人在烧轮胎,黑烟呛人", "emergency", "toxic_burning"),    # a burning that gives off toxic smoke
+    ("刚才好几个人闻了以后头晕", "emergency", "unwell_now"),        # dizzy right now
     ("排口到现在还在往外排黑水", "review", "still_going"),
     ("管道泄漏已经处理好了", "review", "leak"),          # over: a person confirms, not 2 h on site
     # urgent
