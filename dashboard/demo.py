@@ -30,7 +30,8 @@ from dashboard.queries import table_counts
 from dashboard.server import BackgroundServer
 from envpetition import auth, calendar
 from envpetition.db import connect
-from envpetition.runtime import LOCAL_TZ, local_now, ready_services, set_demo_clock
+from envpetition.localtime import LOCAL_TZ
+from envpetition.runtime import local_now, ready_services, set_demo_clock
 from envpetition.servers import Services, free_port
 from envpetition.settings import Settings
 

@@ -13,7 +13,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from dispatch.states import TRANSITIONS
-from envpetition.runtime import LOCAL_TZ
+from envpetition.localtime import LOCAL_TZ
 
 OPEN_CASES = """
 select c.id, c.title, c.state, c.priority, c.level, c.team_id, t.name as team, c.opened_at, c.categories,

@@ -17,6 +17,7 @@ import click
 
 from dispatch import deadlines as rules
 from envpetition.errors import DomainError
+from envpetition.localtime import as_local
 from envpetition.runtime import local_now, ready_connection
 from envpetition.settings import Settings
 
@@ -27,7 +28,7 @@ def _iso(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return rules.local(datetime.fromisoformat(value))
+        return as_local(datetime.fromisoformat(value))
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO 8601 time: {value!r}") from exc
 
@@ -108,7 +109,7 @@ def case_open(settings: Settings, title: str, received: str | None, priority: st
     now = local_now()
     new = NewCase(title=title, opened_at=_iso(received) or now, priority=priority, categories=list(categories),
                   lon=lon, lat=lat, grid_id=grid_id, team_id=team_id, auto_dispatch=not no_dispatch)
-    with ready_connection(settings) as conn, conn.transaction():
+    with ready_connection(settings) as conn:
         case_id = open_case(conn, new, actor=actor, role=role, now=now)
     click.echo(json.dumps({"case_id": case_id}))
 

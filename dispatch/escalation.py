@@ -23,8 +23,9 @@ from typing import Any
 
 import psycopg
 
-from dispatch.deadlines import add_working_days, alert_time, local, next_working_hours
+from dispatch.deadlines import add_working_days, alert_time, next_working_hours
 from dispatch.policy import calendar_around, load_policy
+from envpetition.localtime import as_local
 
 THRESHOLDS = (50, 80, 100, 150)
 LEVEL_AT = {50: 1, 80: 2, 100: 3, 150: 4}
@@ -128,7 +129,7 @@ def default_scanner_name() -> str:
 
 def week_of(moment: datetime) -> date:
     """Monday of the week of ``moment`` (local), the key of the weekly dispatch meeting list."""
-    day = local(moment).date()
+    day = as_local(moment).date()
     return day - timedelta(days=day.weekday())
 
 

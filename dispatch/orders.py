@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from dispatch import outbox
-from dispatch.copying import copy_rows
+from envpetition.db import copy_rows
 from envpetition.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,10 @@ from typing import Any
 
 import psycopg
 
-from dispatch.deadlines import ClockRule, Policy, local
+from dispatch.deadlines import ClockRule, Policy
 from envpetition.calendar import WorkCalendar, load_calendar, seed_calendar
 from envpetition.errors import NotFound
+from envpetition.localtime import as_local
 
 SELECT_VERSION = """
 select version, business_start, business_end, extension_days, final_no_working_days, quick_escalation_fraction
@@ -63,8 +64,8 @@ def calendar_around(conn: psycopg.Connection[Any], moment: datetime, until: date
     Years with no row at all are seeded from chinesecalendar first (admin edits are never touched);
     a year the package does not know stays empty and falls back to Monday–Friday with a warning.
     """
-    day = local(moment).date()
-    last = max(day, local(until).date()) if until is not None else day
+    day = as_local(moment).date()
+    last = max(day, as_local(until).date()) if until is not None else day
     start, end = day - CALENDAR_BEFORE, last + CALENDAR_AFTER
     years = range(start.year, end.year + 1)
     known = {int(r[0]) for r in conn.execute(KNOWN_YEARS, (list(years),)).fetchall()}

@@ -20,11 +20,11 @@ from psycopg.types.json import Jsonb
 
 from dispatch import clocks, outbox
 from dispatch.cases import record_event
-from dispatch.deadlines import local
 from dispatch.escalation import week_of
 from dispatch.lifecycle import lock_case
 from dispatch.policy import load_policy
 from envpetition.errors import Conflict, Forbidden, InvalidInput, NotFound
+from envpetition.localtime import as_local
 
 LEADER_ROLES = ("section_chief", "deputy_director", "director")
 BUREAU_LEADERS = ("deputy_director", "director")
@@ -111,7 +111,7 @@ def issue_supervision_order(
                      data={"order_id": row[0], "deadline_at": deadline_at.isoformat()})
         outbox.enqueue(conn, channel="sms", recipient_role="team_member", team_id=case["team_id"], case_id=case_id,
                        subject=f"专项督办令: 案件 {case_id}",
-                       body=f"{instruction}(期限 {local(deadline_at):%Y-%m-%d %H:%M})", now=now, urgent=True)
+                       body=f"{instruction}(期限 {as_local(deadline_at):%Y-%m-%d %H:%M})", now=now, urgent=True)
     return int(row[0])
 
 
@@ -133,7 +133,7 @@ def fulfil_supervision_order(conn: psycopg.Connection[Any], order_id: int, *, ac
 
 
 def month_of(moment: datetime) -> date:
-    return local(moment).date().replace(day=1)
+    return as_local(moment).date().replace(day=1)
 
 
 def take_leader_case(conn: psycopg.Connection[Any], case_id: int, *, leader: str, role: str, now: datetime) -> int:

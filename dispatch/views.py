@@ -61,3 +61,26 @@ def clock_board(conn: psycopg.Connection[Any], *, now: Any, team_id: int | None 
     """Running clocks, soonest due first, with the share of time used."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(CLOCK_BOARD, {"now": now, "team": team_id, "limit": limit}).fetchall()
+
+
+CASE_OPENINGS = "select id, closed_at is null, opened_at from cases where id = any(%s)"
+
+
+def case_openings(conn: psycopg.Connection[Any], case_ids: set[int]) -> dict[int, tuple[bool, Any]]:
+    """For each case id: (still open, opened at) — what the duplicate rules need of a stored case."""
+    if not case_ids:
+        return {}
+    return {int(i): (bool(o), at) for i, o, at in conn.execute(CASE_OPENINGS, (sorted(case_ids),)).fetchall()}
+
+
+CASE_PROGRESS = """
+select state, closed_at, (select min(due_at) from clocks k where k.case_id = c.id and k.met_at is null)
+from cases c where c.id = %s
+"""
+
+
+def case_progress(conn: psycopg.Connection[Any], case_id: int | None) -> dict[str, Any]:
+    """What a complainant may see of their case: its state, when it closed, the next open deadline."""
+    row = conn.execute(CASE_PROGRESS, (case_id,)).fetchone() if case_id is not None else None
+    state, closed_at, due = row if row else (None, None, None)
+    return {"case_state": state, "case_closed_at": closed_at, "expected_datetime": due}

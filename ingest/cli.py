@@ -79,9 +79,9 @@ def complaints_import(settings: Settings, file: Path, fmt: str, mapping: Path | 
                       as_json: bool, results: Path | None, batch_size: int, backfill: bool) -> None:
     """Import an export FILE: 12369 CSV/XLSX, 12345 JSON, letters CSV, Open311 JSON, or a mapped CSV."""
     from envpetition.runtime import local_now, ready_connection
+    from ingest.batch import IntakeContext, RowResult
     from ingest.importer import import_file
     from ingest.readers import ImportFileError, Mapping
-    from ingest.service import IntakeContext, RowResult
 
     handle: IO[str] | None = results.open("w", encoding="utf-8") if results else None
 

@@ -14,19 +14,20 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from dispatch.views import case_progress
 from envpetition.errors import InvalidInput, NotFound
 from ingest import repository as repo
+from ingest.batch import Entry, IntakeContext, RowResult
 from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
 from ingest.privacy import mask_name, mask_phone
 from ingest.quarantine_view import RESOLVE
 from ingest.readers import OPEN311_COLUMNS
-from ingest.service import Entry, IntakeContext, RowResult, ingest_batch
+from ingest.service import ingest_batch
 
 AREAS_VERSION = "select current_database(), count(*), coalesce(max(id), 0), max(valid_from), max(valid_to) from areas"
 CONTACT = "select name, phone from complainant_contacts where complaint_id = %s"
 QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null"
 COMPLAINT_ID_BY_TOKEN = "select id from complaints where receipt_token = %s"
-NEXT_DUE = "select min(due_at) from clocks where case_id = %s and met_at is null"
 
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -86,7 +87,7 @@ def complaint_view(conn: psycopg.Connection[Any], complaint_id: int, *, unmasked
     name, phone = contact if contact else (None, None)
     row["complainant"] = ({"name": name, "phone": phone} if unmasked
                           else {"name": mask_name(name), "phone": mask_phone(phone)})
-    row["expected_datetime"] = next_due(conn, row["case_id"])
+    row.update(case_progress(conn, row["case_id"]))
     return row
 
 
@@ -98,14 +99,6 @@ def receipt(conn: psycopg.Connection[Any], token: str) -> dict[str, Any]:
     view = complaint_view(conn, int(found[0]), unmasked=True)
     return {k: view[k] for k in ("id", "channel", "external_id", "received_at", "text", "categories", "case_id",
                                  "case_state", "case_closed_at", "expected_datetime", "complainant")}
-
-
-def next_due(conn: psycopg.Connection[Any], case_id: int | None) -> datetime | None:
-    """The next open deadline of the case (dispatch's clocks), if any."""
-    if case_id is None:
-        return None
-    row = conn.execute(NEXT_DUE, (case_id,)).fetchone()
-    return row[0] if row else None
 
 
 def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float, crs: str | None,

@@ -146,13 +146,12 @@ def monitor_exceedances(settings: Settings, hours: int, until: str | None, open_
     """Find exceedances in the window, store events, open proactive cases near communities."""
     from datetime import datetime, timedelta
 
-    from envpetition.runtime import LOCAL_TZ, local_now, ready_connection
+    from envpetition.localtime import as_local
+    from envpetition.runtime import local_now, ready_connection
     from monitoring.exceedance_service import detect_and_record
 
     now = local_now()
-    end = datetime.fromisoformat(until) if until else now
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=LOCAL_TZ)
+    end = as_local(datetime.fromisoformat(until)) if until else now
     with ready_connection(settings) as conn:
         result = detect_and_record(conn, start=end - timedelta(hours=hours), end=end, now=now, open_cases=open_cases)
         result["events"] = len(result["events"])

@@ -22,6 +22,7 @@ from dispatch.escalation import scan
 from dispatch.policy import calendar_around, load_policy
 from envpetition import auth
 from envpetition.errors import Forbidden, InvalidInput
+from envpetition.localtime import as_local
 from envpetition.runtime import local_now
 
 router = APIRouter(prefix="/api/dispatch", tags=["dispatch"])
@@ -123,14 +124,14 @@ class RoutingIn(BaseModel):
 
 
 def _local(moment: datetime | None) -> datetime | None:
-    return rules.local(moment) if moment is not None else None
+    return as_local(moment) if moment is not None else None
 
 
 @router.get("/deadlines")
 def deadlines(conn: Conn, user: Reader, received: datetime, priority: Priority,
               investigated: datetime | None = None) -> dict[str, Any]:
     """Every clock's due time for a complaint received at ``received`` (ISO 8601, +08:00)."""
-    start, inv = rules.local(received), _local(investigated)
+    start, inv = as_local(received), _local(investigated)
     policy = load_policy(conn)
     clocks = rules.compute_clocks(policy, calendar_around(conn, start, inv), received=start, priority=priority,
                                   investigated=inv)
@@ -227,7 +228,7 @@ def clock_board(conn: Conn, user: Reader, team_id: int | None = None,
 def supervise(conn: Conn, user: Leader, case_id: int, body: SupervisionIn) -> dict[str, Any]:
     order = supervision.issue_supervision_order(conn, case_id, actor=user.username, role=user.role,
                                                 instruction=body.instruction,
-                                                deadline_at=rules.local(body.deadline_at), now=local_now())
+                                                deadline_at=as_local(body.deadline_at), now=local_now())
     return {"supervision_order_id": order}
 
 
