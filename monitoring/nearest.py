@@ -19,7 +19,7 @@ def nearest(areas: Sequence[Any], lons: Sequence[float], lats: Sequence[float]) 
     >>> from envpetition.areas import Area
     >>> square = Area("community", "A", shapely.box(117.80, 30.90, 117.81, 30.91), id=7)
     >>> [(i, round(d)) for i, d in nearest([square], [117.805, 117.805], [30.905, 30.89])]
-    [(7, 0), (7, 1108)]
+    [(7, 0), (7, 1109)]
     """
     if not areas:
         return [(None, None)] * len(lons)
