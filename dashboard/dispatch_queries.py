@@ -12,8 +12,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from dispatch import views
 from dispatch.states import TRANSITIONS
 from envpetition.localtime import LOCAL_TZ
+from ingest.intake import complaints_of_case
 
 OPEN_CASES = """
 select c.id, c.title, c.state, c.priority, c.level, c.team_id, t.name as team, c.opened_at, c.categories,
@@ -105,3 +107,10 @@ def actions_for(state: str, role: str) -> list[str]:
     """The field actions this role may take on a case in this state (dispatch's transition table decides)."""
     return [a for a in TEAM_ACTIONS
             if state in TRANSITIONS[a].sources and (role == "admin" or role in TRANSITIONS[a].roles)]
+
+
+def case_with_complaints(conn: psycopg.Connection[Any], case_id: int) -> dict[str, Any]:
+    """Dispatch's view of a case with ingest's complaints grouped under it."""
+    case = views.case_detail(conn, case_id)
+    case["complaints"] = complaints_of_case(conn, case_id)
+    return case

@@ -223,26 +223,21 @@ def case_supervise(settings: Settings, case_id: int, instruction: str, deadline:
 
 
 @case_group.command("vote")
-@click.option("--case-id", type=int)
-@click.option("--receipt", help="the complainant's receipt token instead of a case id")
+@click.argument("case_id", type=int)
 @click.option("--verdict", type=click.Choice(["satisfied", "basically_satisfied", "unsatisfied"]), required=True)
 @click.option("--comment")
 @click.option("--actor", default="operator", show_default=True)
 @click.pass_obj
 @domain_errors
-def case_vote(settings: Settings, case_id: int | None, receipt: str | None, verdict: str, comment: str | None,
-              actor: str) -> None:
-    """Record the complainant's satisfaction vote ("unsatisfied" reopens the case)."""
-    from dispatch.followup import vote, vote_by_receipt
+def case_vote(settings: Settings, case_id: int, verdict: str, comment: str | None, actor: str) -> None:
+    """Record the satisfaction vote staff took on the follow-up call ("unsatisfied" reopens the case).
 
-    if (case_id is None) == (receipt is None):
-        raise click.UsageError("give exactly one of --case-id or --receipt")
+    The complainant's own vote by receipt: ``envpetition complaints vote TOKEN``.
+    """
+    from dispatch.followup import vote
+
     with ready_connection(settings) as conn:
-        if receipt:
-            result = vote_by_receipt(conn, receipt, verdict, now=local_now(), comment=comment)
-        else:
-            assert case_id is not None
-            result = vote(conn, case_id, verdict, via="staff", now=local_now(), actor=actor, comment=comment)
+        result = vote(conn, case_id, verdict, via="staff", now=local_now(), actor=actor, comment=comment)
     echo_json(result)
 
 

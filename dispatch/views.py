@@ -34,8 +34,6 @@ PARTS = {
     "departments": "select department, is_lead, added_at from case_departments where case_id = %s order by added_at",
     "votes": "select at, verdict, comment, via from satisfaction_votes where case_id = %s order by at",
     "flags": "select kind, level, actor, at from accountability_flags where case_id = %s order by at",
-    "complaints": "select id, channel, external_id, received_at, text, address, categories, urgent "
-                  "from complaints where case_id = %s order by received_at, id",
 }
 CLOCK_BOARD = """
 select k.id as clock_id, k.case_id, k.kind, k.started_at, k.due_at, k.paused,
@@ -73,14 +71,24 @@ def case_openings(conn: psycopg.Connection[Any], case_ids: set[int]) -> dict[int
     return {int(i): (bool(o), at) for i, o, at in conn.execute(CASE_OPENINGS, (sorted(case_ids),)).fetchall()}
 
 
-CASE_PROGRESS = """
-select state, closed_at, (select min(due_at) from clocks k where k.case_id = c.id and k.met_at is null)
-from cases c where c.id = %s
+def case_progress(conn: psycopg.Connection[Any], case_id: int | None) -> dict[str, Any]:
+    """What a complainant may see of their case: its state, when it closed, the next open deadline."""
+    found = case_summaries(conn, {case_id}).get(case_id, {}) if case_id is not None else {}
+    return {"case_state": found.get("state"), "case_closed_at": found.get("closed_at"),
+            "expected_datetime": found.get("expected")}
+
+
+CASE_SUMMARIES = """
+select c.id, c.state, c.closed_at, c.updated_at,
+       (select min(k.due_at) from clocks k where k.case_id = c.id and k.met_at is null) as expected
+from cases c where c.id = any(%s)
 """
 
 
-def case_progress(conn: psycopg.Connection[Any], case_id: int | None) -> dict[str, Any]:
-    """What a complainant may see of their case: its state, when it closed, the next open deadline."""
-    row = conn.execute(CASE_PROGRESS, (case_id,)).fetchone() if case_id is not None else None
-    state, closed_at, due = row if row else (None, None, None)
-    return {"case_state": state, "case_closed_at": closed_at, "expected_datetime": due}
+def case_summaries(conn: psycopg.Connection[Any], case_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """For each case id: state, closed_at, updated_at and the next open deadline (``expected``)."""
+    if not case_ids:
+        return {}
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(CASE_SUMMARIES, (sorted(case_ids),)).fetchall()
+    return {int(r.pop("id")): r for r in rows}

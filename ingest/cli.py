@@ -3,6 +3,7 @@
     envpetition areas import FILE [--kind K] [--crs EPSG:n|gcj02|bd09] [--json]
     envpetition complaints import FILE [--format ...] [--mapping M] [--channel NAME] [--json] [--results OUT.jsonl]
     envpetition complaints quarantine [--kind needs_location] [--json]
+    envpetition complaints vote TOKEN --verdict V [--comment C]
     envpetition areas locate --lon X --lat Y [--crs ...] [--json]
     envpetition classify text TEXT [--json]   envpetition classify eval [--json]
 """
@@ -16,7 +17,7 @@ from typing import IO
 
 import click
 
-from envpetition.cli_output import echo_json
+from envpetition.cli_output import domain_errors, echo_json
 from envpetition.settings import Settings
 
 
@@ -112,6 +113,21 @@ def complaints_import(settings: Settings, file: Path, fmt: str, mapping: Path | 
                f"{data['quarantined']} quarantined, {data['cases_opened']} cases opened")
     for reason, count in data["quarantined_reasons"].items():
         click.echo(f"  quarantined {count}: {reason}")
+
+
+@complaints_group.command("vote")
+@click.argument("receipt")
+@click.option("--verdict", type=click.Choice(["satisfied", "basically_satisfied", "unsatisfied"]), required=True)
+@click.option("--comment")
+@click.pass_obj
+@domain_errors
+def complaints_vote(settings: Settings, receipt: str, verdict: str, comment: str | None) -> None:
+    """Record the complainant's satisfaction vote by their RECEIPT token ("unsatisfied" reopens the case)."""
+    from envpetition.runtime import local_now, ready_connection
+    from ingest.intake import vote_by_receipt
+
+    with ready_connection(settings) as conn:
+        echo_json(vote_by_receipt(conn, receipt, verdict, now=local_now(), comment=comment))
 
 
 @complaints_group.command("quarantine")

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from dispatch.followup import vote
 from dispatch.views import case_progress
 from envpetition.errors import InvalidInput, NotFound
 from ingest import repository as repo
@@ -28,6 +29,11 @@ AREAS_VERSION = "select current_database(), count(*), coalesce(max(id), 0), max(
 CONTACT = "select name, phone from complainant_contacts where complaint_id = %s"
 QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null"
 COMPLAINT_ID_BY_TOKEN = "select id from complaints where receipt_token = %s"
+CASE_COMPLAINTS = """
+select id, channel, external_id, received_at, text, address, categories, urgent
+from complaints where case_id = %s order by received_at, id
+"""
+CASE_OF_RECEIPT = "select id, case_id from complaints where receipt_token = %s"
 
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -118,3 +124,19 @@ def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lo
     if result.status != "quarantined":
         conn.execute(RESOLVE, (now, actor, result.complaint_id, qid))
     return result
+
+
+def vote_by_receipt(conn: psycopg.Connection[Any], token: str, verdict: str, *, now: datetime,
+                    comment: str | None = None) -> dict[str, Any]:
+    """The complainant's satisfaction vote with their complaint's receipt token (no account needed)."""
+    row = conn.execute(CASE_OF_RECEIPT, (token,)).fetchone()
+    if row is None or row[1] is None:
+        raise NotFound("回执号无效或尚未立案 / unknown receipt or no case yet")
+    return vote(conn, row[1], verdict, via="receipt", now=now, actor="complainant", comment=comment,
+                complaint_id=row[0])
+
+
+def complaints_of_case(conn: psycopg.Connection[Any], case_id: int) -> list[dict[str, Any]]:
+    """The complaints grouped under a case, oldest first (texts only: no complainant identity)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(CASE_COMPLAINTS, (case_id,)).fetchall()

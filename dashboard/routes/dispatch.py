@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from dashboard.deps import current_user, get_conn, require_role
+from dashboard.dispatch_queries import case_with_complaints
 from dispatch import assignment, followup, kpi, ladder, lifecycle, orders, outbox, supervision, views
 from dispatch import deadlines as rules
 from dispatch.cases import NewCase, open_case
@@ -24,6 +25,7 @@ from envpetition import auth
 from envpetition.errors import Forbidden, InvalidInput
 from envpetition.localtime import as_local
 from envpetition.runtime import local_now
+from ingest import intake
 
 router = APIRouter(prefix="/api/dispatch", tags=["dispatch"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
@@ -156,13 +158,13 @@ def create_case(conn: Conn, user: Office, body: CaseIn) -> dict[str, Any]:
                   proactive=body.proactive, auto_dispatch=body.auto_dispatch)
     with conn.transaction():
         case_id = open_case(conn, new, actor=user.username, role=user.role, now=now)
-    return views.case_detail(conn, case_id)
+    return case_with_complaints(conn, case_id)
 
 
 @router.get("/cases/{case_id}")
 def get_case(conn: Conn, user: Reader, case_id: int) -> dict[str, Any]:
-    """The case with events, clocks, escalations, orders, refusals, supervision and votes."""
-    return views.case_detail(conn, case_id)
+    """The case with events, clocks, escalations, orders, refusals, supervision, votes and complaints."""
+    return case_with_complaints(conn, case_id)
 
 
 @router.post("/cases/{case_id}/actions")
@@ -306,7 +308,7 @@ def staff_vote(conn: Conn, user: Office, case_id: int, body: VoteIn) -> dict[str
 @router.post("/receipts/{token}/vote", status_code=201)
 def receipt_vote(conn: Conn, token: Annotated[str, Path(min_length=4, max_length=200)], body: VoteIn) -> dict[str, Any]:
     """The complainant's own vote with the receipt token (no account). Answers only the outcome."""
-    result = followup.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment)
+    result = intake.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment)
     return {"verdict": result["verdict"], "reopened": result["reopened"]}
 
 
