@@ -15,8 +15,9 @@ import psycopg
 from psycopg.rows import dict_row
 
 from dispatch.followup import vote
-from dispatch.views import case_progress
+from dispatch.views import case_status
 from envpetition.errors import InvalidInput, NotFound
+from envpetition.views import areas_version
 from ingest import repository as repo
 from ingest.batch import Entry, IntakeContext, RowResult
 from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
@@ -25,9 +26,8 @@ from ingest.quarantine_view import RESOLVE
 from ingest.readers import OPEN311_COLUMNS
 from ingest.service import ingest_batch
 
-AREAS_VERSION = "select current_database(), count(*), coalesce(max(id), 0), max(valid_from), max(valid_to) from areas"
 CONTACT = "select name, phone from complainant_contacts where complaint_id = %s"
-QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null"
+QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null for update"
 COMPLAINT_ID_BY_TOKEN = "select id from complaints where receipt_token = %s"
 CASE_COMPLAINTS = """
 select id, channel, external_id, received_at, text, address, categories, urgent
@@ -41,7 +41,7 @@ _lock = threading.Lock()
 
 def cached_context(conn: psycopg.Connection[Any]) -> IntakeContext:
     """The intake context for the current areas (rebuilt after an areas import)."""
-    version = (conn.info.host, conn.info.port, *(conn.execute(AREAS_VERSION).fetchone() or ()))
+    version = (conn.info.host, conn.info.port, *areas_version(conn))
     with _lock:
         if _cache.get("version") != version or "ctx" not in _cache:
             _cache["ctx"] = IntakeContext.load(conn)
@@ -93,7 +93,8 @@ def complaint_view(conn: psycopg.Connection[Any], complaint_id: int, *, unmasked
     name, phone = contact if contact else (None, None)
     row["complainant"] = ({"name": name, "phone": phone} if unmasked
                           else {"name": mask_name(name), "phone": mask_phone(phone)})
-    row.update(case_progress(conn, row["case_id"]))
+    case = case_status(conn, [row["case_id"]]).get(row["case_id"], {}) if row["case_id"] is not None else {}
+    row.update(case_state=case.get("state"), case_closed_at=case.get("closed_at"), expected_datetime=case.get("next_due"))
     return row
 
 
@@ -109,7 +110,16 @@ def receipt(conn: psycopg.Connection[Any], token: str) -> dict[str, Any]:
 
 def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float, crs: str | None,
                         now: datetime, actor: str, role: str | None) -> RowResult:
-    """A person placed a 'needs location' row (or fixed its coordinates): import it, close the row."""
+    """A person placed a 'needs location' row (or fixed its coordinates): import it, close the row.
+
+    One transaction: the complaint is stored and its quarantine entry closed together, or neither.
+    """
+    with conn.transaction():
+        return _resolve_quarantined(conn, quarantine_id, lon=lon, lat=lat, crs=crs, now=now, actor=actor, role=role)
+
+
+def _resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float,
+                         crs: str | None, now: datetime, actor: str, role: str | None) -> RowResult:
     row = conn.execute(QUARANTINED, (quarantine_id,)).fetchone()
     if row is None:
         raise NotFound(f"隔离记录 {quarantine_id} 不存在或已处理 / quarantine row {quarantine_id} not found or resolved")
