@@ -28,13 +28,13 @@ import numpy as np
 import psycopg
 import shapely
 
-from dispatch.teams import save_team
 from envpetition.areas import Area, save_area
 from envpetition.db import connect
 from envpetition.geo_crs import wgs84_to_bd09, wgs84_to_gcj02
 from envpetition.localtime import LOCAL_TZ
 from envpetition.migrate import migrate
 from envpetition.servers import ensure_database, start_embedded_postgres, with_database
+from envpetition.teams import save_team
 
 if TYPE_CHECKING:
     from ingest.batch import IntakeContext

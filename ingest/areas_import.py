@@ -3,7 +3,7 @@
 Each feature becomes the current version of (kind, name); a changed feature closes the old version
 (``valid_to``) and inserts the new one (``envpetition.areas.save_area``). Invalid geometries are
 repaired with ``shapely.make_valid``; what cannot be repaired is rejected with the reason and kept in
-``quarantine``. A grid's ``team`` creates or links the team (``dispatch.teams``).
+``quarantine``. A grid's ``team`` creates or links the team (``envpetition.teams``).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import shapely
 from psycopg.types.json import Jsonb
 from shapely.geometry.base import BaseGeometry
 
-from dispatch.teams import save_team
 from envpetition.areas import AREA_KINDS, Area, save_area
 from envpetition.geo_crs import BD09, GCJ02, WGS84, UnknownCRS, parse_crs, to_wgs84
+from envpetition.teams import save_team
 
 NOISE_CLASSES = ("0", "1", "2", "3", "4a", "4b")
 KIND_ALIASES = {"小区": "community", "社区": "community", "企业": "enterprise", "网格": "grid", "区县": "district",

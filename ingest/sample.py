@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from dispatch.teams import save_team
+from envpetition.teams import save_team
 from ingest.areas_import import import_areas
 from ingest.batch import IntakeContext, RowResult
 from ingest.importer import import_file

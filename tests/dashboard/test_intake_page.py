@@ -2,10 +2,10 @@
 
 import shapely
 
-from dispatch.teams import save_team
 from envpetition.areas import Area, save_area
 from envpetition.db import connect
 from envpetition.runtime import local_now
+from envpetition.teams import save_team
 
 
 def _city(url):

@@ -11,10 +11,10 @@ import pytest
 from dashboard import dispatch_queries as dq
 from dispatch import followup, ladder, lifecycle, supervision
 from dispatch.cases import NewCase, attach_complaint, open_case
-from dispatch.teams import save_team
 from envpetition.calendar import seed_calendar
 from envpetition.db import connect
 from envpetition.runtime import local_now
+from envpetition.teams import save_team
 
 NAME, PHONE, TOKEN = "张三丰", "13900001234", "tok-receipt-abc123"
 MASKED_NAME, MASKED_PHONE = "张**", "139****1234"

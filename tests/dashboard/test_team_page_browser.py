@@ -1,11 +1,11 @@
 """A team member in a real browser: log in, open the team page, acknowledge the order, depart."""
 
 from dispatch.cases import NewCase, open_case
-from dispatch.teams import save_team
 from envpetition import auth
 from envpetition.calendar import seed_calendar
 from envpetition.db import connect
 from envpetition.runtime import local_now
+from envpetition.teams import save_team
 
 
 def _seed(url):

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import shapely
 
-from dispatch.teams import save_team
 from envpetition.areas import Area, save_area
 from envpetition.calendar import seed_calendar
+from envpetition.teams import save_team
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -21,10 +21,10 @@ import shapely
 
 from dispatch.assignment import add_routing_rule
 from dispatch.cases import NewCase, attach_complaint, attach_complaints, open_case, open_cases
-from dispatch.teams import save_team
 from envpetition.areas import Area, save_area
 from envpetition.db import connect
 from envpetition.errors import InvalidInput
+from envpetition.teams import save_team
 from tests.dispatch.conftest import at, make_city
 
 ACTOR, ROLE = "ingest", "intake"

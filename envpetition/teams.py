@@ -1,4 +1,4 @@
-"""Enforcement teams: the one way to create or update them (imports, the sample city, tests, benches)."""
+"""Enforcement teams (a shell table): the one way to create or update them (imports, the sample city, tests, benches)."""
 
 from __future__ import annotations
 
