@@ -8,18 +8,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from envpetition.cli_output import echo_json
 from envpetition.settings import Settings
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, default=str))
 
 
 @click.group("classify")
@@ -41,7 +37,7 @@ def classify_text(text: str, as_json: bool, explain: bool) -> None:
     if explain:
         data["explain"] = classifier.explain(text)
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"{', '.join(result.categories)}  priority {result.priority}  model {result.model_version}")
     if result.review:
@@ -70,7 +66,7 @@ def classify_eval(eval_file: Path | None, model_path: Path | None, lexicon: str 
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        _echo_json(report)
+        echo_json(report)
     else:
         click.echo(format_report(report))
     sys.exit(0)
@@ -102,7 +98,7 @@ def classify_train(settings: Settings, corpus_only: bool, out_dir: Path | None, 
     if not no_promote:
         data["promotion"] = promote(path, eval_path=eval_file)
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"trained {data['model_file']} (version {data['version']}, {len(extra)} labels from the database)")
     if "promotion" in data:
@@ -128,7 +124,7 @@ def classify_import_history(settings: Settings, file: Path, mapping: Path | None
             raise click.ClickException(str(exc)) from exc
     data = summary.as_dict()
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"{file.name}: {data['rows']} rows, {data['imported']} labels imported, {data['already']} already there")
     for label, count in data["unmapped"].items():
