@@ -150,7 +150,7 @@ def attribute(scene: Scene, params: Params = Params()) -> Attribution:
                                         cy[None, :] - np.array([m.y for m in scene.monitors])[:, None])) % 360.0
         terms["monitors"] = monitor_terms(scene.monitors, anomalies, align, dist, profiles, pd0=params.monitor_pd,
                                           pd_scale_m=params.monitor_pd_scale_m, base_rate=params.monitor_base_rate,
-                                          cap=params.monitor_cap)
+                                          z_min=params.monitor_z, cap=params.monitor_cap)
         terms["cpf"] = cpf_terms(scene.monitors, bearing, dist, profiles, scale_m=params.cpf_scale_m,
                                  weight=params.cpf_weight, min_hours=params.cpf_min_hours)
     if scene.peaks:

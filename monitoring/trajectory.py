@@ -78,9 +78,9 @@ def back_trajectory(stations: Sequence[Station], x0: float, y0: float, t0: float
     sig_rad = np.radians(np.hypot(np.nan_to_num(w.sigma_theta, nan=BASE_SIGMA_DEG), BASE_SIGMA_DEG))
     drift = np.where(w.missing, MISSING_DRIFT_MS, np.where(w.calm, CALM_DRIFT_MS, 0.0)) * step_s
     # Direction errors persist for hours (the same weather), so lateral errors add linearly along
-    # the path; random drift adds in quadrature.
+    # the path; so does calm drift (stagnant air creeps one way for a while, we do not know which).
     lateral = np.concatenate([[0.0], np.cumsum(travelled * np.tan(np.minimum(sig_rad, 1.2)))])
-    diffuse = np.sqrt(np.concatenate([[0.0], np.cumsum(drift ** 2)]))
+    diffuse = np.concatenate([[0.0], np.cumsum(drift)])
     sigma = np.hypot(lateral, diffuse) + 50.0
     flags = [np.concatenate([[False], f]) for f in (w.calm, w.variable, w.missing)]
     return Trajectory(x0 + dx, y0 + dy, np.arange(n + 1) * step_s, sigma, *flags)

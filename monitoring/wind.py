@@ -119,21 +119,23 @@ class WindAt:
 
 
 def _one_station(st: Station, times: Float, cutoff: float) -> tuple[Float, Float, Float, Float, NDArray[np.bool_]]:
-    """The reading of one station for each time, using only intervals ended by ``cutoff``."""
-    known = int(np.searchsorted(st.end, cutoff, side="right")) if st.start.size else 0
-    # `end` is sorted when intervals are equal; with mixed intervals the search is still right for
-    # the common case of one resolution per station.
-    n = known
-    if n == 0:
+    """The reading of one station for each time, using only intervals ended by ``cutoff``.
+
+    Where minute and hourly readings overlap, the shorter interval that contains the moment wins
+    (it starts later, so it is found first).
+    """
+    known = st.end <= cutoff
+    if not known.any():
         nan = np.full(times.shape, np.nan)
         return nan, nan, nan, nan, np.ones(times.shape, dtype=bool)
-    starts = st.start[:n]
+    starts, ends = st.start[known], st.end[known]
+    n = starts.size
     i = np.clip(np.searchsorted(starts, times, side="right") - 1, 0, n - 1)
     # The interval containing t, else the nearest known one (persistence), if within MAX_GAP_S.
-    gap = np.where(times < starts[i], starts[i] - times, np.maximum(0.0, times - st.end[:n][i]))
+    gap = np.where(times < starts[i], starts[i] - times, np.maximum(0.0, times - ends[i]))
     missing = gap > MAX_GAP_S
-    u, v = air_vector(st.from_deg[:n][i], st.speed[:n][i])
-    return u, v, st.speed[:n][i], st.sigma_theta[:n][i], missing
+    u, v = air_vector(st.from_deg[known][i], st.speed[known][i])
+    return u, v, st.speed[known][i], st.sigma_theta[known][i], missing
 
 
 def wind_at(stations: Sequence[Station], x: float, y: float, times: Float, cutoff: float,

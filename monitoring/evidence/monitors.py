@@ -58,7 +58,7 @@ def anomaly(t: Float, value: Float, start: float, end: float, *, background_s: f
 
 def monitor_terms(monitors: Sequence[Monitor], anomalies: Sequence[Anomaly], align: Float, dist: Float,
                   profiles: Sequence[Profile], *, pd0: float, pd_scale_m: float, base_rate: float,
-                  cap: float) -> list[Evidence]:
+                  z_min: float, cap: float) -> list[Evidence]:
     """For each candidate, the summed LLR over monitors (one pollutant per monitor: its strongest).
 
     ``align[i, j]`` is how well the air reaching monitor row i at its peak (or at the complaints,
@@ -72,8 +72,10 @@ def monitor_terms(monitors: Sequence[Monitor], anomalies: Sequence[Anomaly], ali
                 continue
             a = float(align[i, j])
             pd = pd0 / (1.0 + dist[i, j] / pd_scale_m)
-            p_src = a * pd + (1.0 - a) * base_rate
-            llr = np.log(p_src / base_rate) if an.found else np.log((1.0 - p_src) / (1.0 - base_rate))
+            # A stronger rise is rarer by chance: the base rate falls with the z-score (a heavy tail).
+            q = float(np.clip(base_rate * z_min / an.z, 0.01, base_rate)) if an.found else base_rate
+            p_src = a * pd + (1.0 - a) * q
+            llr = np.log(p_src / q) if an.found else np.log((1.0 - p_src) / (1.0 - q))
             key = (an.z if an.found else -1.0)
             if mon.sensor_id not in best or key > best[mon.sensor_id][0]:
                 best[mon.sensor_id] = (key, float(llr), i)
