@@ -108,6 +108,18 @@ def demo(settings: Settings, smoke: bool, port: int | None, speed: float) -> Non
     sys.exit(run_demo(settings, smoke=smoke, port=port, speed=speed))
 
 
+@main.command("incidents-sync")
+@click.pass_obj
+def incidents_sync(settings: Settings) -> None:
+    """Group new air complaints into incidents (ingest's complaints handed to monitoring's clustering)."""
+    from ingest.views import air_complaints_after
+    from monitoring.incident_store import sync
+
+    with ready_connection(settings) as conn:
+        counts = sync(conn, air_complaints_after, now=local_now())
+    click.echo(json.dumps(counts))
+
+
 def _register_package_commands() -> None:
     from dispatch.cli import COMMANDS as dispatch_commands
     from ingest.cli import COMMANDS as ingest_commands

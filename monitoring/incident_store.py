@@ -8,7 +8,7 @@ clustering and the trace need is kept in ``incident_complaints``; the complainan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,6 +68,12 @@ class IncomingComplaint:
     categories: Sequence[str]
     text: str
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> IncomingComplaint:
+        """From a mapping with the same keys (what ``ingest.views.air_complaints_after`` returns)."""
+        return cls(int(row["id"]), row.get("case_id"), row["received_at"], row.get("lon"), row.get("lat"),
+                   list(row.get("categories") or ()), row.get("text") or "")
+
 
 def _add_one(conn: psycopg.Connection[Any], c: IncomingComplaint, group: Group, now: datetime) -> str:
     x, y = (float(v[0]) for v in to_metric([c.lon], [c.lat]))
@@ -109,14 +115,18 @@ def add_complaints(conn: psycopg.Connection[Any], complaints: Iterable[IncomingC
     return counts
 
 
-def sync(conn: psycopg.Connection[Any], fetch: Callable[[int, int], list[IncomingComplaint]], *, now: datetime,
-         batch: int = 5000) -> dict[str, int]:
-    """Cluster every complaint newer than the last one clustered, ``fetch(after_id, limit)`` at a time."""
+def sync(conn: psycopg.Connection[Any], fetch: Callable[[psycopg.Connection[Any], int, int], Sequence[Mapping[str, Any]]],
+         *, now: datetime, batch: int = 5000) -> dict[str, int]:
+    """Cluster every complaint newer than the last one clustered, ``fetch(conn, after_id, limit)`` at a time.
+
+    ``fetch`` is the owner's reader (``ingest.views.air_complaints_after``), passed in by the
+    wiring layer because monitoring may not import ingest.
+    """
     total = {"open": 0, "join": 0, "merge": 0, "skipped": 0}
     row = conn.execute(LAST_ID).fetchone()
     after = int(row[0]) if row else 0
     while True:
-        rows = fetch(after, batch)
+        rows = [IncomingComplaint.from_row(r) for r in fetch(conn, after, batch)]
         if not rows:
             return total
         for k, v in add_complaints(conn, rows, now=now).items():

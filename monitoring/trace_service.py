@@ -163,6 +163,17 @@ def render(result: Attribution, scene: Scene, meta: dict[str, Any], params: Para
             "method": "summed log-likelihood ratios / 各项证据对数似然比之和"}
 
 
+def _clean(value: Any) -> Any:
+    """NaN and infinities become None (JSON has neither); containers are walked."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
 def trace_members(conn: psycopg.Connection[Any], members: Sequence[dict[str, Any]], params: Params,
                   exclude_incident: int = 0) -> dict[str, Any]:
     """Trace a set of complaint rows; the timings and the complaints included."""
@@ -173,7 +184,7 @@ def trace_members(conn: psycopg.Connection[Any], members: Sequence[dict[str, Any
     out["complaints"] = [{k: m[k] for k in ("complaint_id", "case_id", "received_at", "lon", "lat")}
                          | {"descriptors": sorted(m.get("descriptors") or ())} for m in members]
     out["computed_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
-    return out
+    return dict(_clean(out))
 
 
 def incident_trace(conn: psycopg.Connection[Any], incident_id: int, params: Params = Params()) -> dict[str, Any]:

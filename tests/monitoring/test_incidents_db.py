@@ -40,13 +40,24 @@ def test_sync_reads_through_the_callers_function(conn):
     rows = ids["incoming"]
     calls = []
 
-    def fetch(after, limit):
+    def fetch(_conn, after, limit):
         calls.append(after)
-        return [r for r in rows if r.id > after][:limit]
+        return [r.__dict__ for r in rows if r.id > after][:limit]
 
     counts = sync(conn, fetch, now=AT, batch=4)
     assert counts["open"] == 1 and counts["join"] == 5
     assert calls[0] == 0 and calls[-1] == max(r.id for r in rows)
+
+
+def test_sync_with_ingests_reader_skips_duplicates_and_other_categories(conn):
+    from ingest.views import air_complaints_after
+
+    ids = build(conn)
+    first = ids["incoming"][0]
+    conn.execute("update complaints set duplicate_of = %s where id = %s", (first.id, ids["incoming"][1].id))
+    _complaint(conn, 9, AT, 117.80, 30.94, ("noise_social",))
+    counts = sync(conn, air_complaints_after, now=AT)
+    assert counts["open"] + counts["join"] + counts["merge"] == 5
 
 
 def test_the_trace_names_the_far_plant_with_the_matching_smell(conn):
