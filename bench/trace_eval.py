@@ -102,7 +102,7 @@ def main() -> None:
     t_run = time.perf_counter()
     results = [attribute(ep.scene, params).ranked for ep in eps]
     t_run = time.perf_counter() - t_run
-    ours_a = np.array([rank_of([r.candidate_id for r in ranked], ep.source_id) for ranked, ep in zip(results, eps)])
+    ours_a = np.array([rank_of([r.candidate_id for r in ranked], ep.source_id) for ranked, ep in zip(results, eps, strict=True)])
     nearest = np.array([nearest_rank(ep) for ep in eps])
     old = np.array([old_rule_rank(ep) for ep in eps])
     dist = np.array([np.median([np.hypot(c.x - s.x, c.y - s.y) for c in ep.scene.complaints])
@@ -127,7 +127,7 @@ def main() -> None:
     if not args.no_ablation:
         for term in TERMS:
             # The terms do not depend on each other: leaving one out is re-summing the others.
-            ranks = [rank_of(rescored(ranked, {term}), ep.source_id) for ranked, ep in zip(results, eps)]
+            ranks = [rank_of(rescored(ranked, {term}), ep.source_id) for ranked, ep in zip(results, eps, strict=True)]
             ablation[term] = float(np.mean(np.array(ranks) == 1))
             print(f"without {term:9s} top-1 {ablation[term]:.3f} ({ablation[term] - top1:+.3f})")
     print(json.dumps({"episodes": len(eps), "top1": round(top1, 4), "top3": round(top3, 4),

@@ -161,7 +161,7 @@ def episode(seed: int, settings: Settings = DEV) -> Episode:
     plants_xy = [src]
     industries = [src_ind]
     n_decoys = int(rng.integers(settings.decoys[0], settings.decoys[1] + 1))
-    for k in range(n_decoys):  # the hard case: same bearing, other distances, often other smells
+    for _ in range(n_decoys):  # the hard case: same bearing, other distances, often other smells
         along = rng.uniform(1500, 12000) if rng.random() < 0.6 else -rng.uniform(2000, 10000)
         plants_xy.append(src + along * axis + rng.normal(0, 250) * normal)
         industries.append(str(rng.choice(ODOROUS + OTHERS)))

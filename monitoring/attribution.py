@@ -26,7 +26,7 @@ from monitoring.evidence.monitors import Anomaly, anomaly, cpf_terms, monitor_te
 from monitoring.evidence.odour import odour_terms
 from monitoring.evidence.upwind import Paths, upwind_terms
 from monitoring.evidence.walknav import walknav_terms
-from monitoring.trajectory import Trajectory, back_trajectory, crossings
+from monitoring.trajectory import Trajectory, back_trajectories, back_trajectory, crossings
 from monitoring.wind import wind_at
 
 Float = NDArray[np.float64]
@@ -41,7 +41,7 @@ class Params:
     cap_plume: float = 3.0
     location_sd_m: float = 300.0
     shift_max_deg: float = 20.0
-    meander_factor: float = 0.5
+    meander_factor: float = 1.0
     odour_confusion: float = 0.25
     cap_odour: float = 6.0
     monitor_pre_s: float = 3 * 3600.0
@@ -61,6 +61,9 @@ class Params:
     walk_cap: float = 4.0
     history_weight: float = 0.5
     skip: frozenset[str] = field(default_factory=frozenset)  # terms left out (ablation)
+
+
+DEFAULT_PARAMS = Params()
 
 
 @dataclass
@@ -89,7 +92,7 @@ def _align(tr: Trajectory, cx: Float, cy: Float) -> tuple[Float, Float]:
     return np.where(c.reached, a, 0.0), c.distance_m
 
 
-def attribute(scene: Scene, params: Params = Params()) -> Attribution:
+def attribute(scene: Scene, params: Params = DEFAULT_PARAMS) -> Attribution:
     """Rank the candidates of an incident, best first, each with its evidence terms.
 
     Examples
@@ -113,14 +116,13 @@ def attribute(scene: Scene, params: Params = Params()) -> Attribution:
     cx = np.array([c.x for c in cands])
     cy = np.array([c.y for c in cands])
     profiles = [c.profile for c in cands]
-    trajs, rows = [], []
-    speeds, sigmas = np.zeros(len(comps)), np.zeros(len(comps))
-    for i, comp in enumerate(comps):
-        tr = back_trajectory(scene.stations, comp.x, comp.y, comp.t, horizon_h=params.horizon_h)
-        trajs.append(tr)
-        rows.append(crossings(tr, cx, cy))
-        w = wind_at(scene.stations, comp.x, comp.y, np.array([comp.t - 300.0]), cutoff=comp.t)
-        speeds[i], sigmas[i] = float(w.speed[0]), float(w.sigma_theta[0])
+    trajs = back_trajectories(scene.stations, np.array([c.x for c in comps]), np.array([c.y for c in comps]),
+                              np.array([c.t for c in comps]), horizon_h=params.horizon_h)
+    rows = [crossings(tr, cx, cy) for tr in trajs]
+    t_c = np.array([[c.t] for c in comps])
+    now_wind = wind_at(scene.stations, np.array([[c.x] for c in comps]), np.array([[c.y] for c in comps]),
+                       t_c - 300.0, cutoff=t_c)
+    speeds, sigmas = now_wind.speed[:, 0], now_wind.sigma_theta[:, 0]
     paths = Paths(np.array([r.offset_deg for r in rows]), np.array([r.sigma_deg for r in rows]),
                   np.array([r.age_s for r in rows]), np.array([r.reached for r in rows]),
                   np.array([r.shortfall_m for r in rows]), np.array([r.distance_m for r in rows]),
@@ -138,14 +140,16 @@ def attribute(scene: Scene, params: Params = Params()) -> Attribution:
                              ratio_min=params.monitor_ratio) for m in scene.monitors]
         align = np.zeros((len(scene.monitors), len(cands)))
         dist = np.zeros_like(align)
-        cache: dict[tuple[str, float], tuple[Float, Float]] = {}
-        for i, (m, an) in enumerate(zip(scene.monitors, anomalies, strict=True)):
-            at = an.at if an.found else t_first
-            key = (m.sensor_id, at)
-            if key not in cache:
-                tr = back_trajectory(scene.stations, m.x, m.y, at, horizon_h=params.monitor_horizon_h)
-                cache[key] = _align(tr, cx, cy)
-            align[i], dist[i] = cache[key]
+        # One batch of back-trajectories from each monitor at its peak (or at the first complaint).
+        keys = [(m.sensor_id, an.at if an.found else t_first) for m, an in zip(scene.monitors, anomalies, strict=True)]
+        unique = sorted(set(keys))
+        where = {m.sensor_id: (m.x, m.y) for m in scene.monitors}
+        paths_m = back_trajectories(scene.stations, np.array([where[k[0]][0] for k in unique]),
+                                    np.array([where[k[0]][1] for k in unique]), np.array([k[1] for k in unique]),
+                                    horizon_h=params.monitor_horizon_h)
+        aligned = {k: _align(tr, cx, cy) for k, tr in zip(unique, paths_m, strict=True)}
+        for i, key in enumerate(keys):
+            align[i], dist[i] = aligned[key]
         bearing = np.degrees(np.arctan2(cx[None, :] - np.array([m.x for m in scene.monitors])[:, None],
                                         cy[None, :] - np.array([m.y for m in scene.monitors])[:, None])) % 360.0
         terms["monitors"] = monitor_terms(scene.monitors, anomalies, align, dist, profiles, pd0=params.monitor_pd,

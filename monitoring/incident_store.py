@@ -76,6 +76,7 @@ class IncomingComplaint:
 
 
 def _add_one(conn: psycopg.Connection[Any], c: IncomingComplaint, group: Group, now: datetime) -> str:
+    assert c.lon is not None and c.lat is not None
     x, y = (float(v[0]) for v in to_metric([c.lon], [c.lat]))
     eps = timedelta(seconds=group.eps_s)
     window = {"group": group.name, "x": x, "y": y, "eps": group.eps_m, "t0": c.received_at - eps,

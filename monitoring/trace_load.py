@@ -29,24 +29,27 @@ order by sensor_id, ts
 """
 # Hourly vector-mean wind direction (an arithmetic mean of 350 and 10 would be 180).
 WIND_HOURLY = """
-select sensor_id, date_bin('1 hour', ts, timestamptz '2000-01-01 00:00+08') as hour,
+select sensor_id, extract(epoch from date_bin('1 hour', ts, timestamptz '2000-01-01 00:00+08'))::float8 as hour,
        degrees(atan2(avg(sin(radians(value))), avg(cos(radians(value))))) as from_deg
 from readings
 where sensor_id = any(%s) and pollutant in ('a01008', 'a01008:1h') and ts >= %s and ts < %s and """ + VALID + """
 group by 1, 2
 """
 FIXED = "select id, lon, lat, pollutants from sensors where kind = 'fixed' and lon is not null order by id"
+# Ten-minute means: enough for an anomaly over hours, and ten times fewer rows than minute data.
 SERIES = """
-select sensor_id, split_part(pollutant, ':', 1) as code, ts, value, pollutant like '%%:1h' as hourly from readings
-where sensor_id = any(%s) and split_part(pollutant, ':', 1) = any(%s) and pollutant not like '%%:1d'
-  and ts >= %s and ts < %s and """ + VALID + """
-order by 1, 2, ts
+select sensor_id, split_part(pollutant, ':', 1) as code,
+       extract(epoch from date_bin('10 minutes', ts, timestamptz '2000-01-01 00:00+08'))::float8 as t,
+       avg(value) as value, pollutant like '%%:1h' as hourly
+from readings
+where sensor_id = any(%s) and pollutant = any(%s) and ts >= %s and ts < %s and """ + VALID + """
+group by sensor_id, pollutant, 3 order by 1, 2, 5, 3
 """
 HISTORY = """
-select sensor_id, split_part(pollutant, ':', 1) as code, bucket, sum(total) / nullif(sum(n), 0) as value
+select sensor_id, split_part(pollutant, ':', 1) as code, extract(epoch from bucket)::float8,
+       sum(total) / nullif(sum(n), 0) as value
 from readings_1h
-where sensor_id = any(%s) and split_part(pollutant, ':', 1) = any(%s) and pollutant not like '%%:1d'
-  and bucket >= %s and bucket < %s and n > 0
+where sensor_id = any(%s) and pollutant = any(%s) and bucket >= %s and bucket < %s and n > 0
 group by 1, 2, 3
 """
 PEAKS = """
@@ -95,21 +98,23 @@ def load_monitors(conn: psycopg.Connection[Any], pollutants: Sequence[str], star
         return []
     ids = [f[0] for f in fixed]
     codes = sorted(set(pollutants))
-    rows = conn.execute(SERIES, (ids, codes, start, end)).fetchall()
+    # Exact pollutant codes (minute and hourly series) so that the primary key bounds the scan.
+    series_codes = codes + [f"{c}:1h" for c in codes]
+    rows = conn.execute(SERIES, (ids, series_codes, start, end)).fetchall()
     series: dict[tuple[str, str], dict[bool, list[tuple[float, float]]]] = {}
-    for sid, code, ts, value, hourly in rows:
-        series.setdefault((sid, code), {}).setdefault(bool(hourly), []).append((ts.timestamp(), float(value)))
+    for sid, code, t, value, hourly in rows:
+        series.setdefault((sid, code), {}).setdefault(bool(hourly), []).append((t, float(value)))
     hist_end = history_before - history_gap
     hist_start = hist_end - timedelta(days=history_days)
     history: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for sid, code, bucket, value in conn.execute(HISTORY, (ids, codes, hist_start, hist_end)).fetchall():
+    for sid, code, bucket, value in conn.execute(HISTORY, (ids, series_codes, hist_start, hist_end)).fetchall():
         if value is not None:
-            history.setdefault((sid, code), []).append((bucket.timestamp(), float(value)))
+            history.setdefault((sid, code), []).append((bucket, float(value)))
     mets = conn.execute(MET).fetchall()
     met_xy = _xy([m[1] for m in mets], [m[2] for m in mets]) if mets else (np.array([]), np.array([]))
     wind_hours: dict[str, dict[float, float]] = {}
     for sid, hour, deg in conn.execute(WIND_HOURLY, ([m[0] for m in mets], hist_start, hist_end)).fetchall():
-        wind_hours.setdefault(sid, {})[hour.timestamp()] = float(deg) % 360.0
+        wind_hours.setdefault(sid, {})[hour] = float(deg) % 360.0
     xs, ys = _xy([f[1] for f in fixed], [f[2] for f in fixed])
     out = []
     for k, (sid, _lon, _lat, _pols) in enumerate(fixed):

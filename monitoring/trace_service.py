@@ -22,7 +22,7 @@ from envpetition.errors import NotFound
 from envpetition.geo_crs import METRIC_CRS, to_metric, to_wgs84
 from envpetition.runtime import LOCAL_TZ
 from monitoring import plume
-from monitoring.attribution import Attribution, Params, attribute
+from monitoring.attribution import DEFAULT_PARAMS, Attribution, Params, attribute
 from monitoring.evidence.model import Candidate, Complaint, Scene
 from monitoring.incident_views import confirmed_counts, get_incident, incident_of_case
 from monitoring.odour_profiles import descriptors, profile_for, relevant_pollutants
@@ -92,15 +92,12 @@ def _wind_summary(scene: Scene) -> dict[str, Any]:
     """The wind at the complaints when they were made, and how much of the paths ran in calm or variable air."""
     if not scene.stations:
         return {"from_deg": None, "speed_ms": None, "note": "无气象站数据 / no met station data"}
-    us, vs, sp, sg = [], [], [], []
-    for c in scene.complaints[:200]:
-        w = wind_at(scene.stations, c.x, c.y, np.array([c.t - 300.0]), cutoff=c.t)
-        if not w.missing[0]:
-            us.append(w.u[0])
-            vs.append(w.v[0])
-            sp.append(w.speed[0])
-            sg.append(w.sigma_theta[0])
-    if not us:
+    t_c = np.array([[c.t] for c in scene.complaints])
+    w = wind_at(scene.stations, np.array([[c.x] for c in scene.complaints]), np.array([[c.y] for c in scene.complaints]),
+                t_c - 300.0, cutoff=t_c)
+    ok = ~w.missing[:, 0]
+    us, vs, sp, sg = w.u[ok, 0], w.v[ok, 0], w.speed[ok, 0], w.sigma_theta[ok, 0]
+    if not us.size:
         return {"from_deg": None, "speed_ms": None, "note": "投诉前无风数据 / no wind before the complaints"}
     from_deg = float(np.degrees(np.arctan2(-np.mean(us), -np.mean(vs))) % 360.0)
     return {"from_deg": round(from_deg, 1), "speed_ms": round(float(np.mean(sp)), 2),
@@ -187,7 +184,7 @@ def trace_members(conn: psycopg.Connection[Any], members: Sequence[dict[str, Any
     return dict(_clean(out))
 
 
-def incident_trace(conn: psycopg.Connection[Any], incident_id: int, params: Params = Params()) -> dict[str, Any]:
+def incident_trace(conn: psycopg.Connection[Any], incident_id: int, params: Params = DEFAULT_PARAMS) -> dict[str, Any]:
     """The trace of one incident."""
     incident = get_incident(conn, incident_id)
     if incident is None:
@@ -198,7 +195,7 @@ def incident_trace(conn: psycopg.Connection[Any], incident_id: int, params: Para
     return {"incident": incident, **trace_members(conn, members, params, incident_id)}
 
 
-def case_trace(conn: psycopg.Connection[Any], case_id: int, params: Params = Params()) -> dict[str, Any]:
+def case_trace(conn: psycopg.Connection[Any], case_id: int, params: Params = DEFAULT_PARAMS) -> dict[str, Any]:
     """The trace of a case: of its incident, or of the case alone as an incident of one."""
     found = incident_of_case(conn, case_id)
     if found is not None:

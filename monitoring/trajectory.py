@@ -64,26 +64,43 @@ def back_trajectory(stations: Sequence[Station], x0: float, y0: float, t0: float
     >>> round(float(tr.x[-1])), round(float(tr.y[-1]))
     (7200, 7200)
     """
+    return back_trajectories(stations, np.array([x0]), np.array([y0]), np.array([t0]), horizon_h=horizon_h,
+                             step_s=step_s)[0]
+
+
+def back_trajectories(stations: Sequence[Station], x0: Float, y0: Float, t0: Float, *,
+                      horizon_h: float = HORIZON_H, step_s: float = STEP_S) -> list[Trajectory]:
+    """:func:`back_trajectory` for many complaints at once (one row of steps per complaint)."""
+    x0 = np.asarray(x0, dtype=float)[:, None]
+    y0 = np.asarray(y0, dtype=float)[:, None]
+    t0 = np.asarray(t0, dtype=float)[:, None]
     n = int(round(horizon_h * 3600.0 / step_s))
     # The wind over each step [t0 - (k+1) dt, t0 - k dt], sampled at the step's midpoint.
-    mids = t0 - (np.arange(n) + 0.5) * step_s
+    mids = (t0 - (np.arange(n)[None, :] + 0.5) * step_s).astype(np.float64)
     w = wind_at(stations, x0, y0, mids, cutoff=t0)
-    u = np.where(w.missing | w.calm, 0.0, np.nan_to_num(w.u))
-    v = np.where(w.missing | w.calm, 0.0, np.nan_to_num(w.v))
-    dx = np.concatenate([[0.0], np.cumsum(-u * step_s)])
-    dy = np.concatenate([[0.0], np.cumsum(-v * step_s)])
+    still = w.missing | w.calm
+    u = np.where(still, 0.0, np.nan_to_num(w.u))
+    v = np.where(still, 0.0, np.nan_to_num(w.v))
+    zero = np.zeros((x0.shape[0], 1))
+    dx = np.concatenate([zero, np.cumsum(-u * step_s, axis=1)], axis=1)
+    dy = np.concatenate([zero, np.cumsum(-v * step_s, axis=1)], axis=1)
     # Lateral variance grows with each step: along-wind distance times the direction spread, plus
-    # an isotropic random walk while calm or unmeasured.
-    travelled = np.where(w.missing | w.calm, 0.0, np.nan_to_num(w.speed)) * step_s
+    # drift while calm or unmeasured.
+    travelled = np.where(still, 0.0, np.nan_to_num(w.speed)) * step_s
     sig_rad = np.radians(np.hypot(np.nan_to_num(w.sigma_theta, nan=BASE_SIGMA_DEG), BASE_SIGMA_DEG))
     drift = np.where(w.missing, MISSING_DRIFT_MS, np.where(w.calm, CALM_DRIFT_MS, 0.0)) * step_s
     # Direction errors persist for hours (the same weather), so lateral errors add linearly along
     # the path; so does calm drift (stagnant air creeps one way for a while, we do not know which).
-    lateral = np.concatenate([[0.0], np.cumsum(travelled * np.tan(np.minimum(sig_rad, 1.2)))])
-    diffuse = np.concatenate([[0.0], np.cumsum(drift)])
+    lateral = np.concatenate([zero, np.cumsum(travelled * np.tan(np.minimum(sig_rad, 1.2)), axis=1)], axis=1)
+    diffuse = np.concatenate([zero, np.cumsum(drift, axis=1)], axis=1)
     sigma = np.hypot(lateral, diffuse) + 50.0
-    flags = [np.concatenate([[False], f]) for f in (w.calm, w.variable, w.missing)]
-    return Trajectory(x0 + dx, y0 + dy, np.arange(n + 1) * step_s, sigma, *flags)
+    no = np.zeros((x0.shape[0], 1), dtype=bool)
+    calm = np.concatenate([no, w.calm], axis=1)
+    variable = np.concatenate([no, w.variable], axis=1)
+    missing = np.concatenate([no, w.missing], axis=1)
+    age = (np.arange(n + 1) * step_s).astype(np.float64)
+    return [Trajectory(x0[i, 0] + dx[i], y0[i, 0] + dy[i], age, sigma[i], calm[i], variable[i], missing[i])
+            for i in range(x0.shape[0])]
 
 
 @dataclass(frozen=True)

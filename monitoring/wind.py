@@ -82,7 +82,14 @@ def station_from_readings(x: float, y: float, start: Sequence[float], from_deg: 
     t = np.asarray(start, dtype=float)[order]
     d = np.asarray(from_deg, dtype=float)[order] % 360.0
     s = np.asarray(speed, dtype=float)[order]
-    iv = np.broadcast_to(np.asarray(interval_s, dtype=float), t.shape).astype(float)
+    iv = np.broadcast_to(np.asarray(interval_s, dtype=float), t.shape).astype(float)[order]
+    # Where minute readings exist, an hourly average over the same hour adds nothing and would make
+    # intervals overlap: drop it, so that the intervals follow each other and their ends are sorted.
+    fine = t[iv <= 60.0]
+    if fine.size and (iv > 60.0).any():
+        covered = np.searchsorted(fine, t + iv, side="left") > np.searchsorted(fine, t, side="left")
+        keep = (iv <= 60.0) | ~covered
+        t, d, s, iv = t[keep], d[keep], s[keep], iv[keep]
     sig = np.full(t.shape, np.nan)
     minute = iv <= 60.0
     if minute.any() and t.size > 1:
@@ -118,29 +125,33 @@ class WindAt:
         return (self.sigma_theta > VARIABLE_DEG) & ~self.missing
 
 
-def _one_station(st: Station, times: Float, cutoff: float) -> tuple[Float, Float, Float, Float, NDArray[np.bool_]]:
-    """The reading of one station for each time, using only intervals ended by ``cutoff``.
+def _one_station(st: Station, times: Float, cutoff: Float) -> tuple[Float, Float, Float, Float, NDArray[np.bool_]]:
+    """The reading of one station for each time, using only intervals ended by ``cutoff`` (broadcast).
 
-    Where minute and hourly readings overlap, the shorter interval that contains the moment wins
-    (it starts later, so it is found first).
+    The interval containing the moment if it had ended by the cutoff, else the latest that had
+    (persistence); missing when that reading is more than ``MAX_GAP_S`` from the moment.
     """
-    known = st.end <= cutoff
-    if not known.any():
+    n = st.start.size
+    if n == 0:
         nan = np.full(times.shape, np.nan)
         return nan, nan, nan, nan, np.ones(times.shape, dtype=bool)
-    starts, ends = st.start[known], st.end[known]
-    n = starts.size
-    i = np.clip(np.searchsorted(starts, times, side="right") - 1, 0, n - 1)
-    # The interval containing t, else the nearest known one (persistence), if within MAX_GAP_S.
-    gap = np.where(times < starts[i], starts[i] - times, np.maximum(0.0, times - ends[i]))
-    missing = gap > MAX_GAP_S
-    u, v = air_vector(st.from_deg[known][i], st.speed[known][i])
-    return u, v, st.speed[known][i], st.sigma_theta[known][i], missing
+    ends = st.end
+    known = np.searchsorted(ends, np.broadcast_to(cutoff, times.shape), side="right")
+    i = np.minimum(np.searchsorted(st.start, times, side="right") - 1, known - 1)
+    none = known == 0
+    i = np.clip(i, 0, n - 1)
+    gap = np.where(times < st.start[i], st.start[i] - times, np.maximum(0.0, times - ends[i]))
+    missing = none | (gap > MAX_GAP_S)
+    u, v = air_vector(st.from_deg[i], st.speed[i])
+    return u, v, st.speed[i], st.sigma_theta[i], missing
 
 
-def wind_at(stations: Sequence[Station], x: float, y: float, times: Float, cutoff: float,
+def wind_at(stations: Sequence[Station], x: float | Float, y: float | Float, times: Float, cutoff: float | Float,
             *, nearest_only: bool = False) -> WindAt:
     """The wind at point (x, y) for each time, from readings that ended by ``cutoff`` (no look-ahead).
+
+    ``x``, ``y`` and ``cutoff`` broadcast against ``times``: a matrix of moments (one row per
+    complaint) with a column of positions and cutoffs gives every complaint's wind in one call.
 
     Stations are combined by inverse-distance-squared weights on the wind vector (speed as the
     weighted mean of speeds, so a vector mean of opposing winds does not invent a calm), or the
@@ -157,8 +168,9 @@ def wind_at(stations: Sequence[Station], x: float, y: float, times: Float, cutof
     if not stations:
         nan = np.full(times.shape, np.nan)
         return WindAt(nan, nan, nan, nan, np.ones(times.shape, dtype=bool))
-    dist = np.array([np.hypot(s.x - x, s.y - y) for s in stations])
-    order = np.argsort(dist)[:1] if nearest_only else np.arange(len(stations))
+    dist = [np.hypot(s.x - np.asarray(x, dtype=float), s.y - np.asarray(y, dtype=float)) for s in stations]
+    order = np.argsort([float(np.mean(d)) for d in dist])[:1] if nearest_only else np.arange(len(stations))
+    cutoff = np.asarray(cutoff, dtype=float)
     su = np.zeros(times.shape)
     sv = np.zeros(times.shape)
     ss = np.zeros(times.shape)
@@ -167,7 +179,7 @@ def wind_at(stations: Sequence[Station], x: float, y: float, times: Float, cutof
     gsum = np.zeros(times.shape)
     for k in order:
         u, v, sp, sig, miss = _one_station(stations[k], times, cutoff)
-        w = np.where(miss, 0.0, 1.0 / max(dist[k], 100.0) ** 2)
+        w = np.where(miss, 0.0, 1.0 / np.maximum(dist[k], 100.0) ** 2)
         su += np.nan_to_num(u) * w
         sv += np.nan_to_num(v) * w
         ss += np.nan_to_num(sp) * w

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from dashboard.deps import current_user, get_conn, require_role
-from envpetition import auth
+from envpetition import LOCAL_TZ_NAME, auth
 from envpetition.errors import NotFound
-from envpetition import LOCAL_TZ_NAME
 from envpetition.runtime import local_now
 from monitoring import incident_store, incident_views, trace_service
 

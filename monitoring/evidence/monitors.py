@@ -101,18 +101,25 @@ def cpf_terms(monitors: Sequence[Monitor], bearing_deg: Float, dist: Float, prof
     ``bearing_deg[i, j]`` is the bearing from monitor row i to candidate j: wind FROM that bearing
     carries the plant's air to the monitor.
     """
+    sectors = sector_of(bearing_deg)
+    weight_d = np.exp(-dist / scale_m)
+    sensors = sorted({m.sensor_id for m in monitors})
+    # contribution[i, j]: log CPF ratio of monitor row i toward candidate j, NaN where it says nothing.
+    contribution = np.full(dist.shape, np.nan)
+    for i, mon in enumerate(monitors):
+        if mon.cpf is None or mon.cpf_n is None:
+            continue
+        s = sectors[i]
+        ok = (mon.cpf_n[s] >= min_hours) & ~np.isnan(mon.cpf[s])
+        mean = float(np.nanmean(mon.cpf))
+        ratio = np.log((np.nan_to_num(mon.cpf[s]) + 0.05) / (mean + 0.05)) * weight_d[i]
+        contribution[i] = np.where(ok, ratio, np.nan)
     out = []
     for j, prof in enumerate(profiles):
         per_sensor: dict[str, list[float]] = {}
         for i, mon in enumerate(monitors):
-            if mon.cpf is None or mon.cpf_n is None or mon.pollutant not in prof.pollutants:
-                continue
-            s = int(sector_of(bearing_deg[i, j]))
-            if mon.cpf_n[s] < min_hours or np.isnan(mon.cpf[s]):
-                continue
-            mean = float(np.nanmean(mon.cpf))
-            ratio = float(np.log((mon.cpf[s] + 0.05) / (mean + 0.05)))
-            per_sensor.setdefault(mon.sensor_id, []).append(ratio * float(np.exp(-dist[i, j] / scale_m)))
+            if mon.pollutant in prof.pollutants and not np.isnan(contribution[i, j]):
+                per_sensor.setdefault(mon.sensor_id, []).append(float(contribution[i, j]))
         llr = weight * float(sum(np.mean(v) for v in per_sensor.values()))
         top = sorted(((k, float(np.mean(v))) for k, v in per_sensor.items()), key=lambda kv: -kv[1])[:3]
         out.append(Evidence(
@@ -120,5 +127,5 @@ def cpf_terms(monitors: Sequence[Monitor], bearing_deg: Float, dist: Float, prof
             "风向条件概率：" + ("、".join(f"{k} {v:+.2f}" for k, v in top) if top else "无相关监测历史"),
             "conditional probability by wind sector: " + (", ".join(f"{k} {v:+.2f}" for k, v in top) if top
                                                          else "no relevant monitor history"),
-            {"monitors": {k: round(v, 3) for k, v in top}}))
+            {"monitors": {k: round(v, 3) for k, v in top}, "sensors_with_history": len(sensors)}))
     return out

@@ -118,15 +118,15 @@ def upwind_terms(p: Paths, *, cap_upwind: float, cap_plume: float, shift_max_deg
         on = int(((np.abs(p.offset_deg[:, j]) <= 2 * p.sigma_deg[:, j]) & p.reached[:, j]).sum())
         reached = p.reached[:, j]
         hours = float(np.median(p.age_s[reached, j]) / 3600.0) if reached.any() else float("nan")
-        off = float(np.median(np.abs(p.offset_deg[:, j])))
-        sig = float(np.median(p.sigma_deg[:, j]))
+        off_j = float(mean_off[0, j])
+        sig_j = float(sig[0, j])
         travel_zh = f"，约 {hours:.1f} 小时到达" if reached.any() else "，超出轨迹可达范围"
         travel_en = f", about {hours:.1f} h travel" if reached.any() else ", beyond the paths' reach"
         ups.append(Evidence(
             "upwind", float(up_llr[j]),
-            f"{on}/{n} 起投诉的后向轨迹经过该企业（偏离中位 {off:.0f}°，不确定度 ±{sig:.0f}°{travel_zh}）",
-            f"{on} of {n} complaints' back-trajectories pass it (median offset {off:.0f}°, ±{sig:.0f}°{travel_en})",
-            {"within_2sigma": on, "complaints": n, "median_offset_deg": round(off, 1), "median_sigma_deg": round(sig, 1),
+            f"{on}/{n} 起投诉的后向轨迹经过该企业（平均偏离 {off_j:+.0f}°，不确定度 ±{sig_j:.0f}°{travel_zh}）",
+            f"{on} of {n} complaints' back-trajectories pass it (mean offset {off_j:+.0f}°, ±{sig_j:.0f}°{travel_en})",
+            {"within_2sigma": on, "complaints": n, "mean_offset_deg": round(off_j, 1), "sigma_deg": round(sig_j, 1),
              "travel_h": None if np.isnan(hours) else round(hours, 2), "reached": int(reached.sum())}))
         covered = int((cov[:, j] >= 0.135).sum())  # inside 2 sigma
         plumes.append(Evidence(
