@@ -16,7 +16,7 @@ import numpy as np
 import psycopg
 import shapely
 
-from dispatch.views import case_detail
+from dispatch.views import case_brief
 from envpetition.areas import current_areas
 from envpetition.errors import NotFound
 from envpetition.geo_crs import METRIC_CRS, to_metric, to_wgs84
@@ -200,10 +200,12 @@ def case_trace(conn: psycopg.Connection[Any], case_id: int, params: Params = DEF
     found = incident_of_case(conn, case_id)
     if found is not None:
         return {"case_id": case_id, **incident_trace(conn, found, params)}
-    case = case_detail(conn, case_id)
+    case = case_brief(conn, case_id)
+    if case is None:
+        raise NotFound(f"案件 {case_id} 不存在 / no case {case_id}")
     if case["lon"] is None or case["lat"] is None:
         raise NotFound(f"案件 {case_id} 没有位置，无法溯源 / case {case_id} has no location to trace from")
-    words = frozenset().union(*(descriptors(c["text"]) for c in case["complaints"])) if case["complaints"] else frozenset()
+    # Outside any incident only the case's own title speaks of the smell (its complaints are ingest's).
     member = {"complaint_id": 0, "case_id": case_id, "received_at": case["opened_at"], "lon": case["lon"],
-              "lat": case["lat"], "descriptors": sorted(words | descriptors(case["title"]))}
+              "lat": case["lat"], "descriptors": sorted(descriptors(case["title"]))}
     return {"case_id": case_id, "incident": None, **trace_members(conn, [member], params)}

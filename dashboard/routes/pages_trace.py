@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from dashboard.routes.incidents import INVESTIGATORS
 from dashboard.templating import Conn, PageUser, templates
 from dashboard.trace_figure import cpf_polar, trace_map
 from envpetition import auth
@@ -18,7 +19,6 @@ router = APIRouter(include_in_schema=False)
 TERM_LABELS = {"upwind": "上风向轨迹 upwind", "plume": "烟羽覆盖 plume", "odour": "气味类型 odour",
                "monitors": "监测异常 monitors", "cpf": "风向条件概率 CPF", "walknav": "走航峰值 walk-nav",
                "history": "历史查实 history"}
-RECORDERS = ("monitoring", "team_member", "section_chief", "admin")
 
 
 def _page(request: Request, user: Any, trace: dict[str, Any], title: str) -> Response:
@@ -26,7 +26,7 @@ def _page(request: Request, user: Any, trace: dict[str, Any], title: str) -> Res
     return templates.TemplateResponse(request, "trace_incident.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "trace": trace, "title": title,
         "terms": TERMS, "term_labels": TERM_LABELS, "map": trace_map(trace).to_json(),
-        "polar": polar.to_json() if polar else None, "can_record": user.role in RECORDERS,
+        "polar": polar.to_json() if polar else None, "can_record": auth.may(user.role, INVESTIGATORS),
     })
 
 
