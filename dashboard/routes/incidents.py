@@ -52,7 +52,7 @@ def case_trace(case_id: int, conn: Conn, user: User) -> dict[str, Any]:
 
 @router.put("/api/incidents/{incident_id}/investigation", summary="Record the confirmed source of an incident")
 def put_investigation(incident_id: int, body: InvestigationIn, conn: Conn,
-                      user: Annotated[auth.User, Depends(require_role(*INVESTIGATORS))],
+                      user: Annotated[auth.User, Depends(require_role(INVESTIGATORS))],
                       ) -> dict[str, Any]:
     if incident_views.get_incident(conn, incident_id) is None:
         raise NotFound(f"事件不存在 / no incident {incident_id}")
