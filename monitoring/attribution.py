@@ -26,7 +26,7 @@ from monitoring.evidence.monitors import Anomaly, anomaly, cpf_terms, monitor_te
 from monitoring.evidence.odour import odour_terms
 from monitoring.evidence.upwind import Paths, upwind_terms
 from monitoring.evidence.walknav import walknav_terms
-from monitoring.trajectory import Trajectory, back_trajectories, back_trajectory, crossings
+from monitoring.trajectory import Trajectory, back_trajectories, back_trajectory, crossings, crossings_many
 from monitoring.wind import wind_at
 
 Float = NDArray[np.float64]
@@ -118,14 +118,12 @@ def attribute(scene: Scene, params: Params = DEFAULT_PARAMS) -> Attribution:
     profiles = [c.profile for c in cands]
     trajs = back_trajectories(scene.stations, np.array([c.x for c in comps]), np.array([c.y for c in comps]),
                               np.array([c.t for c in comps]), horizon_h=params.horizon_h)
-    rows = [crossings(tr, cx, cy) for tr in trajs]
+    cr = crossings_many(trajs, cx, cy)
     t_c = np.array([[c.t] for c in comps])
     now_wind = wind_at(scene.stations, np.array([[c.x] for c in comps]), np.array([[c.y] for c in comps]),
                        t_c - 300.0, cutoff=t_c)
     speeds, sigmas = now_wind.speed[:, 0], now_wind.sigma_theta[:, 0]
-    paths = Paths(np.array([r.offset_deg for r in rows]), np.array([r.sigma_deg for r in rows]),
-                  np.array([r.age_s for r in rows]), np.array([r.reached for r in rows]),
-                  np.array([r.shortfall_m for r in rows]), np.array([r.distance_m for r in rows]),
+    paths = Paths(cr.offset_deg, cr.sigma_deg, cr.age_s, cr.reached, cr.shortfall_m, cr.distance_m,
                   np.array([t.reach_m for t in trajs]), speeds, sigmas, np.array([c.local_hour for c in comps]))
     terms: dict[str, list[Evidence]] = {}
     terms["upwind"], terms["plume"] = upwind_terms(

@@ -37,13 +37,18 @@ group by 1, 2
 """
 FIXED = "select id, lon, lat, pollutants from sensors where kind = 'fixed' and lon is not null order by id"
 # Ten-minute means: enough for an anomaly over hours, and ten times fewer rows than minute data.
+# Ten-minute means: enough for an anomaly over hours, and ten times fewer rows than minute data.
+# One index range per (sensor, pollutant) through the primary key.
 SERIES = """
-select sensor_id, split_part(pollutant, ':', 1) as code,
-       extract(epoch from date_bin('10 minutes', ts, timestamptz '2000-01-01 00:00+08'))::float8 as t,
-       avg(value) as value, pollutant like '%%:1h' as hourly
-from readings
-where sensor_id = any(%s) and pollutant = any(%s) and ts >= %s and ts < %s and """ + VALID + """
-group by sensor_id, pollutant, 3 order by 1, 2, 5, 3
+select p.sensor_id, split_part(p.pollutant, ':', 1) as code, r.t, r.value, p.pollutant like '%%:1h' as hourly
+from unnest(%s::text[], %s::text[]) p(sensor_id, pollutant)
+cross join lateral (
+    select extract(epoch from date_bin('10 minutes', ts, timestamptz '2000-01-01 00:00+08'))::float8 as t,
+           avg(value) as value
+    from readings
+    where sensor_id = p.sensor_id and pollutant = p.pollutant and ts >= %s and ts < %s and """ + VALID + """
+    group by 1) r
+order by 1, 2, 5, 3
 """
 HISTORY = """
 select sensor_id, split_part(pollutant, ':', 1) as code, extract(epoch from bucket)::float8,
@@ -100,7 +105,8 @@ def load_monitors(conn: psycopg.Connection[Any], pollutants: Sequence[str], star
     codes = sorted(set(pollutants))
     # Exact pollutant codes (minute and hourly series) so that the primary key bounds the scan.
     series_codes = codes + [f"{c}:1h" for c in codes]
-    rows = conn.execute(SERIES, (ids, series_codes, start, end)).fetchall()
+    pairs = [(f[0], code) for f in fixed for code in series_codes if code.split(":")[0] in f[3]]
+    rows = conn.execute(SERIES, ([p[0] for p in pairs], [p[1] for p in pairs], start, end)).fetchall()
     series: dict[tuple[str, str], dict[bool, list[tuple[float, float]]]] = {}
     for sid, code, t, value, hourly in rows:
         series.setdefault((sid, code), {}).setdefault(bool(hourly), []).append((t, float(value)))

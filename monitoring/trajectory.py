@@ -131,36 +131,53 @@ def crossings(tr: Trajectory, cx: Float, cy: Float) -> Crossings:
     >>> np.round(c.offset_deg).tolist(), np.round(c.age_s).tolist(), c.reached.tolist(), c.shortfall_m.tolist()
     ([0.0, 4.0, 0.0], [900.0, 902.0, 1200.0], [True, True, False], [0.0, 0.0, 3000.0])
     """
+    many = crossings_many([tr], cx, cy)
+    return Crossings(*(getattr(many, f)[0] for f in ("offset_deg", "sigma_deg", "age_s", "reached", "shortfall_m",
+                                                     "distance_m")))
+
+
+def crossings_many(trs: Sequence[Trajectory], cx: Float, cy: Float, chunk: int = 32) -> Crossings:
+    """:func:`crossings` for many paths of equal length: arrays of (paths, candidates)."""
     cx = np.atleast_1d(np.asarray(cx, dtype=float))
     cy = np.atleast_1d(np.asarray(cy, dtype=float))
-    px, py = tr.x - tr.x[0], tr.y - tr.y[0]
-    r = np.hypot(px, py)
-    rc = np.hypot(cx - tr.x[0], cy - tr.y[0])
-    ac = np.arctan2(cx - tr.x[0], cy - tr.y[0])
-    # Segments k -> k+1 crossing radius rc: (r_k - rc)(r_{k+1} - rc) <= 0.
-    r0, r1 = r[:-1][None, :], r[1:][None, :]
-    rcc = rc[:, None]
-    cross = ((r0 - rcc) * (r1 - rcc) <= 0) & (r1 != r0)
-    frac = np.clip((rcc - r0) / np.where(r1 != r0, r1 - r0, 1.0), 0.0, 1.0)
-    xs = px[:-1][None, :] + frac * (px[1:] - px[:-1])[None, :]
-    ys = py[:-1][None, :] + frac * (py[1:] - py[:-1])[None, :]
-    sig = tr.sigma_m[:-1][None, :] + frac * (tr.sigma_m[1:] - tr.sigma_m[:-1])[None, :]
-    age = tr.age_s[:-1][None, :] + frac * (tr.age_s[1:] - tr.age_s[:-1])[None, :]
-    off = (ac[:, None] - np.arctan2(xs, ys) + np.pi) % (2 * np.pi) - np.pi
-    sig_ang = np.maximum(np.arctan2(sig, np.maximum(rcc, 1.0)), 1e-6)
-    z = np.where(cross, (off / sig_ang) ** 2 + 2 * np.log(sig_ang), np.inf)
-    best = z.argmin(axis=1)
-    rows = np.arange(rc.size)
-    reached = np.isfinite(z[rows, best])
-    # Beyond reach: the farthest point of the path stands in for the crossing.
-    far = int(r.argmax())
-    off_far = (ac - np.arctan2(px[far], py[far]) + np.pi) % (2 * np.pi) - np.pi
-    sig_far = np.arctan2(tr.sigma_m[far], np.maximum(rc, 1.0))
-    return Crossings(
-        np.degrees(np.where(reached, off[rows, best], off_far)),
-        np.degrees(np.where(reached, sig_ang[rows, best], sig_far)),
-        np.where(reached, age[rows, best], tr.age_s[-1]),
-        reached,
-        np.where(reached, 0.0, np.maximum(0.0, rc - r.max())),
-        rc,
-    )
+    parts = []
+    for a in range(0, len(trs), chunk):
+        group = trs[a:a + chunk]
+        x0 = np.array([t.x[0] for t in group])[:, None]
+        y0 = np.array([t.y[0] for t in group])[:, None]
+        px = np.array([t.x for t in group]) - x0  # (b, K)
+        py = np.array([t.y for t in group]) - y0
+        sg = np.array([t.sigma_m for t in group])
+        ag = np.array([t.age_s for t in group])
+        r = np.hypot(px, py)
+        rc = np.hypot(cx[None, :] - x0, cy[None, :] - y0)  # (b, c)
+        ac = np.arctan2(cx[None, :] - x0, cy[None, :] - y0)
+        # Segments k -> k+1 crossing radius rc: (r_k - rc)(r_{k+1} - rc) <= 0.
+        r0, r1 = r[:, None, :-1], r[:, None, 1:]
+        rcc = rc[:, :, None]
+        moved = r1 != r0
+        cross = ((r0 - rcc) * (r1 - rcc) <= 0) & moved
+        frac = np.clip((rcc - r0) / np.where(moved, r1 - r0, 1.0), 0.0, 1.0)
+        xs = px[:, None, :-1] + frac * (px[:, 1:] - px[:, :-1])[:, None, :]
+        ys = py[:, None, :-1] + frac * (py[:, 1:] - py[:, :-1])[:, None, :]
+        sig = sg[:, None, :-1] + frac * (sg[:, 1:] - sg[:, :-1])[:, None, :]
+        age = ag[:, None, :-1] + frac * (ag[:, 1:] - ag[:, :-1])[:, None, :]
+        off = (ac[:, :, None] - np.arctan2(xs, ys) + np.pi) % (2 * np.pi) - np.pi
+        sig_ang = np.maximum(np.arctan2(sig, np.maximum(rcc, 1.0)), 1e-6)
+        z = np.where(cross, (off / sig_ang) ** 2 + 2 * np.log(sig_ang), np.inf)
+        best = z.argmin(axis=2)[:, :, None]
+        reached = np.isfinite(np.take_along_axis(z, best, axis=2)[:, :, 0])
+        pick = {name: np.take_along_axis(arr, best, axis=2)[:, :, 0]
+                for name, arr in (("off", off), ("sig", sig_ang), ("age", age))}
+        # Beyond reach: the farthest point of each path stands in for the crossing.
+        far = r.argmax(axis=1)
+        rows = np.arange(len(group))
+        off_far = (ac - np.arctan2(px[rows, far], py[rows, far])[:, None] + np.pi) % (2 * np.pi) - np.pi
+        sig_far = np.arctan2(sg[rows, far][:, None], np.maximum(rc, 1.0))
+        parts.append((np.degrees(np.where(reached, pick["off"], off_far)),
+                      np.degrees(np.where(reached, pick["sig"], sig_far)),
+                      np.where(reached, pick["age"], ag[:, -1][:, None]),
+                      reached,
+                      np.where(reached, 0.0, np.maximum(0.0, rc - r.max(axis=1)[:, None])),
+                      rc))
+    return Crossings(*(np.concatenate([p[k] for p in parts]) for k in range(6)))

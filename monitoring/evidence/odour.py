@@ -51,8 +51,9 @@ def odour_terms(complaints: Sequence[Complaint], profiles: Sequence[Profile], *,
         if not prof.odour_types:
             out.append(Evidence("odour", 0.0, "该企业行业气味未知", "the plant's odour profile is unknown"))
             continue
-        llrs = [descriptor_llr(d, prof, confusion) for d in described]
-        llr = float(np.mean(llrs)) * min(len(llrs), cap)
+        # Complaints repeat a handful of word sets: score each set once.
+        llrs = {d: descriptor_llr(d, prof, confusion) for d in set(described)}
+        llr = float(np.mean([llrs[d] for d in described])) * min(len(described), cap)
         emits = "、".join(ODOUR_LABELS[t].split(" ")[0] for t in sorted(prof.odour_types))
         emits_en = ", ".join(ODOUR_LABELS[t].split(" ", 1)[1] for t in sorted(prof.odour_types))
         matched = sum(1 for d in described if d & prof.odour_types)

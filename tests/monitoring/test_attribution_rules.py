@@ -214,3 +214,40 @@ def test_incremental_equals_batch_in_any_order():
 
 def test_params_are_frozen_defaults():
     assert Params().horizon_h > 0 and "upwind" not in Params().skip
+
+
+def _reference_crossing(tr, cx, cy):
+    """Segment by segment, the plain way: the best crossing of the path at the candidate's distance."""
+    px, py = tr.x - tr.x[0], tr.y - tr.y[0]
+    rc = float(np.hypot(cx - tr.x[0], cy - tr.y[0]))
+    ac = np.arctan2(cx - tr.x[0], cy - tr.y[0])
+    best = None
+    for k in range(len(px) - 1):
+        r0, r1 = np.hypot(px[k], py[k]), np.hypot(px[k + 1], py[k + 1])
+        if r0 == r1 or (r0 - rc) * (r1 - rc) > 0:
+            continue
+        f = min(max((rc - r0) / (r1 - r0), 0.0), 1.0)
+        x, y = px[k] + f * (px[k + 1] - px[k]), py[k] + f * (py[k + 1] - py[k])
+        s = np.arctan2(tr.sigma_m[k] + f * (tr.sigma_m[k + 1] - tr.sigma_m[k]), max(rc, 1.0))
+        off = (ac - np.arctan2(x, y) + np.pi) % (2 * np.pi) - np.pi
+        z = (off / s) ** 2 + 2 * np.log(s)
+        if best is None or z < best[0]:
+            best = (z, np.degrees(off))
+    return None if best is None else best[1]
+
+
+def test_batched_crossings_match_the_plain_loop():
+    from monitoring.trajectory import crossings_many
+    rng = np.random.default_rng(11)
+    dirs = (np.cumsum(rng.normal(0, 40, 30)) % 360).tolist()
+    station = hourly(dirs, rng.uniform(0.2, 3.0, 30).tolist())
+    trs = [back_trajectory([station], float(rng.uniform(-3e3, 3e3)), float(rng.uniform(-3e3, 3e3)),
+                           T0 - float(rng.uniform(0, 5 * H)), horizon_h=8) for _ in range(40)]
+    cx, cy = rng.uniform(-3e4, 3e4, 25), rng.uniform(-3e4, 3e4, 25)
+    many = crossings_many(trs, cx, cy, chunk=7)
+    for i, tr in enumerate(trs):
+        for j in range(25):
+            ref = _reference_crossing(tr, cx[j], cy[j])
+            assert bool(many.reached[i, j]) == (ref is not None)
+            if ref is not None:
+                assert many.offset_deg[i, j] == pytest.approx(ref, abs=1e-6)
