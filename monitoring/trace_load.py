@@ -118,9 +118,10 @@ def load_monitors(conn: psycopg.Connection[Any], pollutants: Sequence[str], star
             history.setdefault((sid, code), []).append((bucket, float(value)))
     mets = conn.execute(MET).fetchall()
     met_xy = _xy([m[1] for m in mets], [m[2] for m in mets]) if mets else (np.array([]), np.array([]))
-    wind_hours: dict[str, dict[float, float]] = {}
+    by_station: dict[str, list[tuple[float, float]]] = {}
     for sid, hour, deg in conn.execute(WIND_HOURLY, ([m[0] for m in mets], hist_start, hist_end)).fetchall():
-        wind_hours.setdefault(sid, {})[hour] = float(deg) % 360.0
+        by_station.setdefault(sid, []).append((hour, float(deg) % 360.0))
+    wind_hours = {sid: np.array(sorted(v)).T for sid, v in by_station.items()}  # (hours, directions)
     xs, ys = _xy([f[1] for f in fixed], [f[2] for f in fixed])
     out = []
     for k, (sid, _lon, _lat, _pols) in enumerate(fixed):
@@ -134,10 +135,12 @@ def load_monitors(conn: psycopg.Connection[Any], pollutants: Sequence[str], star
             v = np.array([p[1] for p in points])
             cpf = n = None
             hist = history.get((sid, code), [])
-            if hist and near is not None:
-                winds = wind_hours.get(near, {})
-                wd = np.array([winds.get(h, np.nan) for h, _ in hist])
-                cpf, n = cpf_by_sector(wd, np.array([val for _, val in hist]))
+            if hist and near is not None and near in wind_hours:
+                hours, dirs = wind_hours[near]
+                h = np.array([p[0] for p in hist])
+                i = np.clip(np.searchsorted(hours, h), 0, hours.size - 1)
+                wd = np.where(hours[i] == h, dirs[i], np.nan)  # the same hour's wind, else none
+                cpf, n = cpf_by_sector(wd, np.array([p[1] for p in hist]))
             out.append(Monitor(sid, float(xs[k]), float(ys[k]), code, t, v, cpf, n))
     return out
 

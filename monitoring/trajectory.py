@@ -136,48 +136,60 @@ def crossings(tr: Trajectory, cx: Float, cy: Float) -> Crossings:
                                                      "distance_m")))
 
 
-def crossings_many(trs: Sequence[Trajectory], cx: Float, cy: Float, chunk: int = 32) -> Crossings:
-    """:func:`crossings` for many paths of equal length: arrays of (paths, candidates)."""
+def crossings_many(trs: Sequence[Trajectory], cx: Float, cy: Float) -> Crossings:
+    """:func:`crossings` for many paths of equal length: arrays of (paths, candidates).
+
+    Every segment of every path is tested against every candidate's distance, but only the
+    segments that cross one are interpolated (a few per pair); a path that turned back may cross a
+    distance several times, and the likeliest crossing is kept.
+    """
     cx = np.atleast_1d(np.asarray(cx, dtype=float))
     cy = np.atleast_1d(np.asarray(cy, dtype=float))
-    parts = []
-    for a in range(0, len(trs), chunk):
-        group = trs[a:a + chunk]
-        x0 = np.array([t.x[0] for t in group])[:, None]
-        y0 = np.array([t.y[0] for t in group])[:, None]
-        px = np.array([t.x for t in group]) - x0  # (b, K)
-        py = np.array([t.y for t in group]) - y0
-        sg = np.array([t.sigma_m for t in group])
-        ag = np.array([t.age_s for t in group])
-        r = np.hypot(px, py)
-        rc = np.hypot(cx[None, :] - x0, cy[None, :] - y0)  # (b, c)
-        ac = np.arctan2(cx[None, :] - x0, cy[None, :] - y0)
-        # Segments k -> k+1 crossing radius rc: (r_k - rc)(r_{k+1} - rc) <= 0.
-        r0, r1 = r[:, None, :-1], r[:, None, 1:]
-        rcc = rc[:, :, None]
-        moved = r1 != r0
-        cross = ((r0 - rcc) * (r1 - rcc) <= 0) & moved
-        frac = np.clip((rcc - r0) / np.where(moved, r1 - r0, 1.0), 0.0, 1.0)
-        xs = px[:, None, :-1] + frac * (px[:, 1:] - px[:, :-1])[:, None, :]
-        ys = py[:, None, :-1] + frac * (py[:, 1:] - py[:, :-1])[:, None, :]
-        sig = sg[:, None, :-1] + frac * (sg[:, 1:] - sg[:, :-1])[:, None, :]
-        age = ag[:, None, :-1] + frac * (ag[:, 1:] - ag[:, :-1])[:, None, :]
-        off = (ac[:, :, None] - np.arctan2(xs, ys) + np.pi) % (2 * np.pi) - np.pi
-        sig_ang = np.maximum(np.arctan2(sig, np.maximum(rcc, 1.0)), 1e-6)
-        z = np.where(cross, (off / sig_ang) ** 2 + 2 * np.log(sig_ang), np.inf)
-        best = z.argmin(axis=2)[:, :, None]
-        reached = np.isfinite(np.take_along_axis(z, best, axis=2)[:, :, 0])
-        pick = {name: np.take_along_axis(arr, best, axis=2)[:, :, 0]
-                for name, arr in (("off", off), ("sig", sig_ang), ("age", age))}
-        # Beyond reach: the farthest point of each path stands in for the crossing.
-        far = r.argmax(axis=1)
-        rows = np.arange(len(group))
-        off_far = (ac - np.arctan2(px[rows, far], py[rows, far])[:, None] + np.pi) % (2 * np.pi) - np.pi
-        sig_far = np.arctan2(sg[rows, far][:, None], np.maximum(rc, 1.0))
-        parts.append((np.degrees(np.where(reached, pick["off"], off_far)),
-                      np.degrees(np.where(reached, pick["sig"], sig_far)),
-                      np.where(reached, pick["age"], ag[:, -1][:, None]),
-                      reached,
-                      np.where(reached, 0.0, np.maximum(0.0, rc - r.max(axis=1)[:, None])),
-                      rc))
-    return Crossings(*(np.concatenate([p[k] for p in parts]) for k in range(6)))
+    off, sig, age, reached, short, dist = _searched_crossings(trs, cx, cy)
+    return Crossings(off, sig, age, reached.astype(bool), short, dist)
+
+
+def _searched_crossings(trs: Sequence[Trajectory], cx: Float, cy: Float, block: int = 16) -> tuple[Float, ...]:
+    """The arrays of :func:`crossings_many` (``block`` paths at a time while finding the crossing segments)."""
+    px = np.array([t.x - t.x[0] for t in trs])  # (paths, points)
+    py = np.array([t.y - t.y[0] for t in trs])
+    sg = np.array([t.sigma_m for t in trs])
+    ag = np.array([t.age_s for t in trs])
+    x0 = np.array([t.x[0] for t in trs])[:, None]
+    y0 = np.array([t.y[0] for t in trs])[:, None]
+    r = np.hypot(px, py)
+    rc = np.hypot(cx[None, :] - x0, cy[None, :] - y0)  # (paths, candidates)
+    ac = np.arctan2(cx[None, :] - x0, cy[None, :] - y0)
+    hits = []
+    for a in range(0, len(trs), block):
+        r0, r1 = r[a:a + block, None, :-1], r[a:a + block, None, 1:]
+        rcc = rc[a:a + block, :, None]
+        i, j, k = np.nonzero(((r0 - rcc) * (r1 - rcc) <= 0) & (r1 != r0))
+        hits.append((i + a, j, k))
+    ii, jj, kk = (np.concatenate([h[n] for h in hits]) for n in range(3))
+    frac = np.clip((rc[ii, jj] - r[ii, kk]) / (r[ii, kk + 1] - r[ii, kk]), 0.0, 1.0)
+    xs = px[ii, kk] + frac * (px[ii, kk + 1] - px[ii, kk])
+    ys = py[ii, kk] + frac * (py[ii, kk + 1] - py[ii, kk])
+    sig = sg[ii, kk] + frac * (sg[ii, kk + 1] - sg[ii, kk])
+    age = ag[ii, kk] + frac * (ag[ii, kk + 1] - ag[ii, kk])
+    off = (ac[ii, jj] - np.arctan2(xs, ys) + np.pi) % (2 * np.pi) - np.pi
+    sig_ang = np.maximum(np.arctan2(sig, np.maximum(rc[ii, jj], 1.0)), 1e-6)
+    z = (off / sig_ang) ** 2 + 2 * np.log(sig_ang)
+    # The likeliest crossing of each (path, candidate): sort by pair then z, keep the first of each pair.
+    pair = ii * rc.shape[1] + jj
+    order = np.lexsort((z, pair))
+    first = order[np.concatenate([[True], np.diff(pair[order]) != 0])] if order.size else order
+    reached = np.zeros(rc.shape, dtype=bool)
+    best_off, best_sig, best_age = (np.zeros(rc.shape) for _ in range(3))
+    reached[ii[first], jj[first]] = True
+    best_off[ii[first], jj[first]] = off[first]
+    best_sig[ii[first], jj[first]] = sig_ang[first]
+    best_age[ii[first], jj[first]] = age[first]
+    # Beyond reach: the farthest point of each path stands in for the crossing.
+    far = r.argmax(axis=1)
+    rows = np.arange(len(trs))
+    off_far = (ac - np.arctan2(px[rows, far], py[rows, far])[:, None] + np.pi) % (2 * np.pi) - np.pi
+    sig_far = np.arctan2(sg[rows, far][:, None], np.maximum(rc, 1.0))
+    return (np.degrees(np.where(reached, best_off, off_far)), np.degrees(np.where(reached, best_sig, sig_far)),
+            np.where(reached, best_age, ag[:, -1][:, None]), reached,
+            np.where(reached, 0.0, np.maximum(0.0, rc - r.max(axis=1)[:, None])), rc)

@@ -240,11 +240,13 @@ def test_batched_crossings_match_the_plain_loop():
     from monitoring.trajectory import crossings_many
     rng = np.random.default_rng(11)
     dirs = (np.cumsum(rng.normal(0, 40, 30)) % 360).tolist()
-    station = hourly(dirs, rng.uniform(0.2, 3.0, 30).tolist())
-    trs = [back_trajectory([station], float(rng.uniform(-3e3, 3e3)), float(rng.uniform(-3e3, 3e3)),
-                           T0 - float(rng.uniform(0, 5 * H)), horizon_h=8) for _ in range(40)]
+    turning = hourly(dirs, rng.uniform(0.2, 3.0, 30).tolist())
+    steady_ne = hourly((45 + rng.normal(0, 5, 30)).tolist(), [2.0] * 30)  # paths that only move outward
+    trs = [back_trajectory([turning if i % 2 else steady_ne], float(rng.uniform(-3e3, 3e3)),
+                           float(rng.uniform(-3e3, 3e3)), T0 - float(rng.uniform(0, 5 * H)), horizon_h=8)
+           for i in range(40)]
     cx, cy = rng.uniform(-3e4, 3e4, 25), rng.uniform(-3e4, 3e4, 25)
-    many = crossings_many(trs, cx, cy, chunk=7)
+    many = crossings_many(trs, cx, cy)
     for i, tr in enumerate(trs):
         for j in range(25):
             ref = _reference_crossing(tr, cx[j], cy[j])
