@@ -24,7 +24,7 @@ def stability_class(speed_ms: float, local_hour: float) -> str:
     (07–19 h). Night: clear sky is assumed (the stable case, where odour travels farthest).
 
     >>> [stability_class(1.0, 13), stability_class(4.0, 13), stability_class(1.0, 2), stability_class(7.0, 2)]
-    ['A', 'C', 'F', 'D']
+    ['A', 'B', 'F', 'D']
     """
     u = max(float(speed_ms), 0.0)
     h = float(local_hour) % 24.0
@@ -54,7 +54,7 @@ def coverage(x_m: ArrayLike, y_m: ArrayLike, cls: str, meander_deg: float = 0.0)
     Examples
     --------
     >>> np.round(coverage([5000, 5000, 5000, -100], [0, 300, 1500, 0], "D"), 2).tolist()
-    [1.0, 0.78, 0.02, 0.0]
+    [1.0, 0.7, 0.0, 0.0]
     """
     x = np.asarray(x_m, dtype=float)
     y = np.asarray(y_m, dtype=float)

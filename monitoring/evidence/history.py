@@ -16,7 +16,7 @@ def history_terms(candidates: Sequence[Candidate], confirmed_total: int, *, weig
     >>> p = Profile(frozenset(), frozenset(), "")
     >>> cands = [Candidate(1, "a", 0, 0, p, confirmed=3), Candidate(2, "b", 0, 0, p)]
     >>> [round(e.llr, 2) for e in history_terms(cands, 3, weight=1.0)]
-    [0.92, -1.1]
+    [0.56, -1.39]
     """
     m = max(len(candidates), 1)
     out = []

@@ -99,7 +99,7 @@ def cpf_by_sector(wind_from_deg: Float, values: Float, quantile: float = 0.75,
     --------
     >>> wd = np.array([0.0] * 10 + [180.0] * 10)
     >>> v = np.array([5.0] * 10 + [1.0] * 10)
-    >>> cpf, n = cpf_by_sector(wd, v)
+    >>> cpf, n = cpf_by_sector(wd, v, quantile=0.5)
     >>> float(cpf[0]), float(cpf[8]), int(n[0])
     (1.0, 0.0, 10)
     """
