@@ -258,6 +258,7 @@ def episode(seed: int, settings: Settings = DEV) -> Episode:
         complaints = [complaints[i] for i in sorted(keep_idx)]
     complaints.sort(key=lambda c: c.t)
 
+    last_complaint = max((c.t for c in complaints), default=t0)
     # Monitors: background, chronic plants, the episode; hourly history for the CPF.
     rates = {p: np.array([BACKGROUND[p] * rng.uniform(0.5, 3.0) if p in prof.pollutants else 0.0 for prof in profiles])
              for p in POLLUTANTS}
@@ -277,7 +278,13 @@ def episode(seed: int, settings: Settings = DEV) -> Episode:
             cpf, n = cpf_by_sector(np.interp(hist_t[before], st.start[hourly], st.from_deg[hourly]), hist[before])
             fine = np.interp(t_fine, hist_t, hist) * np.exp(rng.normal(0, 0.08, t_fine.size))
             fine = fine + src_boost[p] * BACKGROUND[p] * c_mon[k]
-            monitors.append(Monitor(f"S{k:02d}", float(mxy[k, 0]), float(mxy[k, 1]), p, t_fine, fine, cpf, n))
+            # As the trace reads them: hourly maxima of the hours that had ended by the last complaint.
+            hour = ((t_fine - T_BASE) // HOUR).astype(int)
+            starts = np.unique(hour)
+            maxima = np.array([fine[hour == h].max() for h in starts])
+            done = T_BASE + (starts + 1) * HOUR <= last_complaint
+            monitors.append(Monitor(f"S{k:02d}", float(mxy[k, 0]), float(mxy[k, 1]), p,
+                                    T_BASE + starts[done] * HOUR, maxima[done], cpf, n))
             owner = mon_owner[k]
             if owner is not None and p in ("a21001", "a21026", "a24088"):  # legal limits exist for these
                 exceed[owner] = exceed.get(owner, 0) + int((fine > 4 * BACKGROUND[p]).sum() > 0)

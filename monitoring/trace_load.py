@@ -1,9 +1,9 @@
 """Read what a trace needs from the database: wind, monitors with their history, walk-navigation peaks.
 
-Windows are bounded by the incident: wind over [first complaint - horizon - 1 h, last complaint],
-monitor readings over [first - background - 3 h, last] at their finest resolution, and one month of
-hourly means for the conditional probability function (from the ``readings_1h`` rollup, so a month
-of minute data is never read row by row).
+Windows are bounded by the incident: wind over [first complaint - horizon - 1 h, last complaint];
+monitors as hourly maxima over [first - background - 3 h, last] and one month of hourly means for the
+conditional probability function, both from the ``readings_1h`` rollup, so a month of minute data
+is never read row by row.
 """
 
 from __future__ import annotations
@@ -36,18 +36,15 @@ where sensor_id = any(%s) and pollutant in ('a01008', 'a01008:1h') and ts >= %s 
 group by 1, 2
 """
 FIXED = "select id, lon, lat, pollutants from sensors where kind = 'fixed' and lon is not null order by id"
-# Ten-minute means: enough for an anomaly over hours, and ten times fewer rows than minute data.
-# Ten-minute means: enough for an anomaly over hours, and ten times fewer rows than minute data.
-# One index range per (sensor, pollutant) through the primary key.
+# Hourly maxima from the rollup: a rise shows in the hour's highest minute, and the background is the
+# same statistic over the day before (so the two compare like with like). One index range per series.
 SERIES = """
-select p.sensor_id, split_part(p.pollutant, ':', 1) as code, r.t, r.value, p.pollutant like '%%:1h' as hourly
+select p.sensor_id, split_part(p.pollutant, ':', 1) as code, extract(epoch from r.bucket)::float8 as t, r.max,
+       p.pollutant like '%%:1h' as hourly
 from unnest(%s::text[], %s::text[]) p(sensor_id, pollutant)
 cross join lateral (
-    select extract(epoch from date_bin('10 minutes', ts, timestamptz '2000-01-01 00:00+08'))::float8 as t,
-           avg(value) as value
-    from readings
-    where sensor_id = p.sensor_id and pollutant = p.pollutant and ts >= %s and ts < %s and """ + VALID + """
-    group by 1) r
+    select bucket, max from readings_1h
+    where sensor_id = p.sensor_id and pollutant = p.pollutant and bucket >= %s and bucket < %s and n > 0) r
 order by 1, 2, 5, 3
 """
 HISTORY = """
@@ -130,7 +127,7 @@ def load_monitors(conn: psycopg.Connection[Any], pollutants: Sequence[str], star
             got = series.get((sid, code))
             if not got:
                 continue
-            points = got.get(False) or got.get(True) or []  # minute data where there is any, else hourly
+            points = got.get(False) or got.get(True) or []  # minute data's rollup where there is any, else hourly
             t = np.array([p[0] for p in points])
             v = np.array([p[1] for p in points])
             cpf = n = None

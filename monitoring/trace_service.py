@@ -82,7 +82,9 @@ def build_scene(conn: psycopg.Connection[Any], members: Sequence[dict[str, Any]]
     stations, station_meta = load_stations(conn, first - horizon, last + timedelta(seconds=1))
     pollutants = sorted(relevant_pollutants(c.profile for c in cands))
     pre = timedelta(seconds=params.monitor_background_s + params.monitor_pre_s)
-    monitors = load_monitors(conn, pollutants, first - pre, last + timedelta(seconds=1), history_before=first)
+    # Hourly maxima of hours that had ended by the last complaint (no look-ahead).
+    monitors = load_monitors(conn, pollutants, first - pre, last - timedelta(hours=1) + timedelta(seconds=1),
+                             history_before=first)
     peaks = load_peaks(conn, first - timedelta(hours=6), last + timedelta(seconds=1))
     scene = Scene(complaints, cands, stations, monitors, peaks, sum(confirmed.values()))
     return scene, {"enterprises": meta, "stations": station_meta}

@@ -15,6 +15,7 @@ import shapely
 
 from envpetition.areas import Area, save_area
 from monitoring.incident_store import IncomingComplaint, add_complaints
+from monitoring.storage import prepare_connection, store_rows
 
 CST = timezone(timedelta(hours=8))
 AT = datetime(2026, 8, 14, 21, 0, tzinfo=CST)
@@ -41,8 +42,10 @@ def build(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     for m in range(-27 * 60, 90, 10):
         ts = AT + timedelta(minutes=m)
         rows.append((ts, "S09", "a21028", 0.02 if -150 <= m <= 60 else 0.002 + 0.0001 * (m % 7)))
-    with conn.cursor() as cur:
-        cur.executemany("insert into readings (ts, sensor_id, pollutant, value, flag) values (%s, %s, %s, %s, 'N')", rows)
+    # Through the worker's own storage, so the hourly rollups the trace reads are kept up to date.
+    prepare_connection(conn)
+    store_rows(conn, [(ts, sid, code, value, "N", None, None, None) for ts, sid, code, value in rows],
+               maintain_rollups=True)
     incoming = []
     case_ids = []
     for k in range(6):
