@@ -16,7 +16,8 @@ from typing import Any
 import psycopg
 
 from envpetition.errors import InvalidInput, NotFound
-from envpetition.geo_crs import to_metric
+from envpetition.geo_crs import metric_crs_for, to_metric
+from envpetition.views import current_area_rows
 from monitoring.incidents import GROUPS, Group, decide, group_of
 from monitoring.odour_profiles import descriptors
 
@@ -75,9 +76,15 @@ class IncomingComplaint:
                    list(row.get("categories") or ()), row.get("text") or "")
 
 
-def _add_one(conn: psycopg.Connection[Any], c: IncomingComplaint, group: Group, now: datetime) -> str:
+def city_crs(conn: psycopg.Connection[Any], lons: Sequence[float]) -> str:
+    """The city's metric projection, from its areas' extent (the complaints' own without areas)."""
+    bounds = [row["geom"].bounds for row in current_area_rows(conn)]
+    return metric_crs_for([b[0] for b in bounds] + [b[2] for b in bounds] or list(lons))
+
+
+def _add_one(conn: psycopg.Connection[Any], c: IncomingComplaint, group: Group, now: datetime, crs: str) -> str:
     assert c.lon is not None and c.lat is not None
-    x, y = (float(v[0]) for v in to_metric([c.lon], [c.lat]))
+    x, y = (float(v[0]) for v in to_metric([c.lon], [c.lat], crs))
     eps = timedelta(seconds=group.eps_s)
     window = {"group": group.name, "x": x, "y": y, "eps": group.eps_m, "t0": c.received_at - eps,
               "t1": c.received_at + eps}
@@ -106,13 +113,17 @@ def add_complaints(conn: psycopg.Connection[Any], complaints: Iterable[IncomingC
     Complaints with no point, not about air, or already in an incident are skipped.
     """
     counts = {"open": 0, "join": 0, "merge": 0, "skipped": 0}
+    complaints = sorted(complaints, key=lambda c: (c.received_at, c.id))
+    if not complaints:
+        return counts
+    crs = city_crs(conn, [c.lon for c in complaints if c.lon is not None])
     with conn.transaction():
-        for c in sorted(complaints, key=lambda c: (c.received_at, c.id)):
+        for c in complaints:
             group = group_of(c.categories, groups)
             if group is None or c.lon is None or c.lat is None or conn.execute(IS_MEMBER, (c.id,)).fetchone():
                 counts["skipped"] += 1
                 continue
-            counts[_add_one(conn, c, group, now)] += 1
+            counts[_add_one(conn, c, group, now, crs)] += 1
     return counts
 
 

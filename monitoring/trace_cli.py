@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
+from envpetition.cli_output import domain_errors, echo_json
 from envpetition.settings import Settings
-
-
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=lambda o: o.isoformat() if hasattr(o, "isoformat") else str(o))
 
 
 def _print(trace: dict[str, Any], as_json: bool, top: int) -> None:
     if as_json:
-        click.echo(_dump(trace))
+        echo_json(trace)
         return
     inc = trace.get("incident")
     if inc:
@@ -42,17 +38,14 @@ def trace_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the whole trace as JSON (what the API returns)")
 @click.option("--top", default=5, show_default=True)
 @click.pass_obj
+@domain_errors
 def trace_incident(settings: Settings, incident_id: int, as_json: bool, top: int) -> None:
     """Trace an incident."""
-    from envpetition.errors import DomainError
     from envpetition.runtime import ready_connection
     from monitoring.trace_service import incident_trace
 
     with ready_connection(settings) as conn:
-        try:
-            trace = incident_trace(conn, incident_id)
-        except DomainError as exc:
-            raise click.ClickException(str(exc)) from exc
+        trace = incident_trace(conn, incident_id)
     _print(trace, as_json, top)
 
 
@@ -61,17 +54,14 @@ def trace_incident(settings: Settings, incident_id: int, as_json: bool, top: int
 @click.option("--json", "as_json", is_flag=True, help="print the whole trace as JSON (what the API returns)")
 @click.option("--top", default=5, show_default=True)
 @click.pass_obj
+@domain_errors
 def trace_case(settings: Settings, case_id: int, as_json: bool, top: int) -> None:
     """Trace a case (its incident, or the case alone)."""
-    from envpetition.errors import DomainError
     from envpetition.runtime import ready_connection
     from monitoring.trace_service import case_trace
 
     with ready_connection(settings) as conn:
-        try:
-            trace = case_trace(conn, case_id)
-        except DomainError as exc:
-            raise click.ClickException(str(exc)) from exc
+        trace = case_trace(conn, case_id)
     _print(trace, as_json, top)
 
 
@@ -82,19 +72,16 @@ def trace_case(settings: Settings, case_id: int, as_json: bool, top: int) -> Non
 @click.option("--note", default=None)
 @click.option("--actor", default="operator", show_default=True)
 @click.pass_obj
+@domain_errors
 def trace_record(settings: Settings, incident_id: int, outcome: str, enterprise_id: int | None, note: str | None,
                  actor: str) -> None:
     """Record what the investigation of an incident found (the trace's ranking now is kept with it)."""
-    from envpetition.errors import DomainError
     from envpetition.runtime import local_now, ready_connection
     from monitoring.incident_store import record_investigation
     from monitoring.trace_service import incident_trace
 
     with ready_connection(settings) as conn:
-        try:
-            ranking = [c["enterprise_id"] for c in incident_trace(conn, incident_id)["candidates"]]
-            record_investigation(conn, incident_id, outcome=outcome, enterprise_id=enterprise_id, note=note,
-                                 actor=actor, now=local_now(), trace_ranking=ranking)
-        except DomainError as exc:
-            raise click.ClickException(str(exc)) from exc
+        ranking = [c["enterprise_id"] for c in incident_trace(conn, incident_id)["candidates"]]
+        record_investigation(conn, incident_id, outcome=outcome, enterprise_id=enterprise_id, note=note,
+                             actor=actor, now=local_now(), trace_ranking=ranking)
     click.echo(f"incident {incident_id}: {outcome} recorded")

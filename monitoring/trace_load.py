@@ -1,6 +1,6 @@
 """Read what a trace needs from the database: wind, monitors with their history, walk-navigation peaks.
 
-Windows are bounded by the incident: wind over [first complaint - horizon - 1 h, last complaint];
+Positions are metres in the ``crs`` the caller chose for the trace. Windows are bounded by the incident: wind over [first complaint - horizon - 1 h, last complaint];
 monitors as hourly maxima over [first - background - 3 h, last] and one month of hourly means for the
 conditional probability function, both from the ``readings_1h`` rollup, so a month of minute data
 is never read row by row.
@@ -16,8 +16,9 @@ import numpy as np
 import psycopg
 
 from envpetition.geo_crs import to_metric
+from envpetition.localtime import LOCAL_BIN_ORIGIN_SQL
 from monitoring.evidence.model import Monitor, WalkPeak, cpf_by_sector
-from monitoring.queries import VALID
+from monitoring.flags import VALID_READING_SQL as VALID
 from monitoring.wind import Station, station_from_readings
 
 MET = "select id, lon, lat from sensors where kind = 'met' and lon is not null order by id"
@@ -29,7 +30,7 @@ order by sensor_id, ts
 """
 # Hourly vector-mean wind direction (an arithmetic mean of 350 and 10 would be 180).
 WIND_HOURLY = """
-select sensor_id, extract(epoch from date_bin('1 hour', ts, timestamptz '2000-01-01 00:00+08'))::float8 as hour,
+select sensor_id, extract(epoch from date_bin('1 hour', ts, """ + LOCAL_BIN_ORIGIN_SQL + """))::float8 as hour,
        degrees(atan2(avg(sin(radians(value))), avg(cos(radians(value))))) as from_deg
 from readings
 where sensor_id = any(%s) and pollutant in ('a01008', 'a01008:1h') and ts >= %s and ts < %s and """ + VALID + """
@@ -59,11 +60,12 @@ select sensor_id, pollutant, ts, value, background, lon, lat from walknav_peaks 
 """
 
 
-def _xy(lon: Sequence[float], lat: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    return to_metric(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+def _xy(lon: Sequence[float], lat: Sequence[float], crs: str) -> tuple[np.ndarray, np.ndarray]:
+    return to_metric(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), crs)
 
 
-def load_stations(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> tuple[list[Station], list[dict[str, Any]]]:
+def load_stations(conn: psycopg.Connection[Any], start: datetime, end: datetime, *,
+                  crs: str) -> tuple[list[Station], list[dict[str, Any]]]:
     """Met stations with their direction/speed readings in [start, end) (minute and hourly)."""
     mets = conn.execute(MET).fetchall()
     if not mets:
@@ -73,7 +75,7 @@ def load_stations(conn: psycopg.Connection[Any], start: datetime, end: datetime)
     for sid, ts, pol, value in rows:
         hourly = pol.endswith(":1h")
         by.setdefault((sid, ts.timestamp(), hourly), {})["d" if pol.startswith("a01008") else "s"] = float(value)
-    xs, ys = _xy([m[1] for m in mets], [m[2] for m in mets])
+    xs, ys = _xy([m[1] for m in mets], [m[2] for m in mets], crs)
     stations, meta = [], []
     for k, (sid, lon, lat) in enumerate(mets):
         pairs = sorted((t, h, v) for (s, t, h), v in by.items() if s == sid and "d" in v and "s" in v)
@@ -87,7 +89,7 @@ def load_stations(conn: psycopg.Connection[Any], start: datetime, end: datetime)
 
 
 def load_monitors(conn: psycopg.Connection[Any], pollutants: Sequence[str], start: datetime, end: datetime, *,
-                  history_before: datetime, history_days: float = 30.0,
+                  history_before: datetime, crs: str, history_days: float = 30.0,
                   history_gap: timedelta = timedelta(hours=3)) -> list[Monitor]:
     """Fixed monitors' readings of the given pollutants in [start, end), each with its CPF by wind sector.
 
@@ -114,12 +116,12 @@ def load_monitors(conn: psycopg.Connection[Any], pollutants: Sequence[str], star
         if value is not None:
             history.setdefault((sid, code), []).append((bucket, float(value)))
     mets = conn.execute(MET).fetchall()
-    met_xy = _xy([m[1] for m in mets], [m[2] for m in mets]) if mets else (np.array([]), np.array([]))
+    met_xy = _xy([m[1] for m in mets], [m[2] for m in mets], crs) if mets else (np.array([]), np.array([]))
     by_station: dict[str, list[tuple[float, float]]] = {}
     for sid, hour, deg in conn.execute(WIND_HOURLY, ([m[0] for m in mets], hist_start, hist_end)).fetchall():
         by_station.setdefault(sid, []).append((hour, float(deg) % 360.0))
     wind_hours = {sid: np.array(sorted(v)).T for sid, v in by_station.items()}  # (hours, directions)
-    xs, ys = _xy([f[1] for f in fixed], [f[2] for f in fixed])
+    xs, ys = _xy([f[1] for f in fixed], [f[2] for f in fixed], crs)
     out = []
     for k, (sid, _lon, _lat, _pols) in enumerate(fixed):
         near = mets[int(np.argmin(np.hypot(met_xy[0] - xs[k], met_xy[1] - ys[k])))][0] if mets else None
@@ -142,11 +144,11 @@ def load_monitors(conn: psycopg.Connection[Any], pollutants: Sequence[str], star
     return out
 
 
-def load_peaks(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> list[WalkPeak]:
+def load_peaks(conn: psycopg.Connection[Any], start: datetime, end: datetime, *, crs: str) -> list[WalkPeak]:
     """Walk-navigation peaks found in [start, end)."""
     rows = conn.execute(PEAKS, (start, end)).fetchall()
     if not rows:
         return []
-    xs, ys = _xy([r[5] for r in rows], [r[6] for r in rows])
+    xs, ys = _xy([r[5] for r in rows], [r[6] for r in rows], crs)
     return [WalkPeak(r[0], float(xs[i]), float(ys[i]), r[2].timestamp(), r[1].split(":")[0], float(r[3]), float(r[4]))
             for i, r in enumerate(rows)]

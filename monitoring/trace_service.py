@@ -19,8 +19,8 @@ import shapely
 from dispatch.views import case_brief
 from envpetition.areas import current_areas
 from envpetition.errors import NotFound
-from envpetition.geo_crs import METRIC_CRS, to_metric, to_wgs84
-from envpetition.runtime import LOCAL_TZ
+from envpetition.geo_crs import metric_crs_for, to_metric, to_wgs84
+from envpetition.localtime import LOCAL_TZ
 from monitoring import plume
 from monitoring.attribution import DEFAULT_PARAMS, Attribution, Params, attribute
 from monitoring.evidence.model import Candidate, Complaint, Scene
@@ -34,8 +34,8 @@ SHOWN_PLUMES = 3
 SHOWN_TRAJECTORIES = 60
 
 
-def _lonlat(x: Any, y: Any) -> tuple[list[float], list[float]]:
-    lon, lat = to_wgs84(np.asarray(x, dtype=float), np.asarray(y, dtype=float), METRIC_CRS)
+def _lonlat(x: Any, y: Any, crs: str) -> tuple[list[float], list[float]]:
+    lon, lat = to_wgs84(np.asarray(x, dtype=float), np.asarray(y, dtype=float), crs)
     return [round(float(v), 6) for v in lon], [round(float(v), 6) for v in lat]
 
 
@@ -44,14 +44,13 @@ def _hour(t: datetime) -> float:
     return local.hour + local.minute / 60.0
 
 
-def _candidates(conn: psycopg.Connection[Any], xs: np.ndarray, ys: np.ndarray, ceiling_m: float,
-                confirmed: dict[int, int]) -> tuple[list[Candidate], dict[int, dict[str, Any]]]:
+def _candidates(areas: Sequence[Any], xs: np.ndarray, ys: np.ndarray, ceiling_m: float,
+                confirmed: dict[int, int], crs: str) -> tuple[list[Candidate], dict[int, dict[str, Any]]]:
     """Enterprises within the ceiling of some complaint, with their odour profile."""
-    areas = current_areas(conn, ("enterprise",))
     if not areas:
         return [], {}
     cents = shapely.centroid(np.array([a.geom for a in areas]))
-    cx, cy = to_metric(shapely.get_x(cents), shapely.get_y(cents))
+    cx, cy = to_metric(shapely.get_x(cents), shapely.get_y(cents), crs)
     d = np.hypot(cx[:, None] - xs[None, :], cy[:, None] - ys[None, :]).min(axis=1)
     out, meta = [], {}
     for k, area in enumerate(areas):
@@ -70,24 +69,27 @@ def build_scene(conn: psycopg.Connection[Any], members: Sequence[dict[str, Any]]
     """The scene of a set of complaints (rows with complaint_id, received_at, lon, lat, descriptors)."""
     lon = np.array([m["lon"] for m in members], dtype=float)
     lat = np.array([m["lat"] for m in members], dtype=float)
-    xs, ys = to_metric(lon, lat)
+    areas = current_areas(conn, ("enterprise",))
+    # One projection for the whole trace, chosen from the complaints' and the plants' extent.
+    crs = metric_crs_for(np.concatenate([lon, [a.geom.bounds[0] for a in areas], [a.geom.bounds[2] for a in areas]]))
+    xs, ys = to_metric(lon, lat, crs)
     times = [m["received_at"] for m in members]
     first, last = min(times), max(times)
     complaints = [Complaint(int(m["complaint_id"]), float(xs[i]), float(ys[i]), m["received_at"].timestamp(),
                             _hour(m["received_at"]), frozenset(m.get("descriptors") or ()))
                   for i, m in enumerate(members)]
     confirmed = confirmed_counts(conn, first, exclude_incident)
-    cands, meta = _candidates(conn, xs, ys, params.reach_ceiling_m, confirmed)
+    cands, meta = _candidates(areas, xs, ys, params.reach_ceiling_m, confirmed, crs)
     horizon = timedelta(hours=params.horizon_h + 1)
-    stations, station_meta = load_stations(conn, first - horizon, last + timedelta(seconds=1))
+    stations, station_meta = load_stations(conn, first - horizon, last + timedelta(seconds=1), crs=crs)
     pollutants = sorted(relevant_pollutants(c.profile for c in cands))
     pre = timedelta(seconds=params.monitor_background_s + params.monitor_pre_s)
     # Hourly maxima of hours that had ended by the last complaint (no look-ahead).
     monitors = load_monitors(conn, pollutants, first - pre, last - timedelta(hours=1) + timedelta(seconds=1),
-                             history_before=first)
-    peaks = load_peaks(conn, first - timedelta(hours=6), last + timedelta(seconds=1))
+                             history_before=first, crs=crs)
+    peaks = load_peaks(conn, first - timedelta(hours=6), last + timedelta(seconds=1), crs=crs)
     scene = Scene(complaints, cands, stations, monitors, peaks, sum(confirmed.values()))
-    return scene, {"enterprises": meta, "stations": station_meta}
+    return scene, {"enterprises": meta, "stations": station_meta, "crs": crs}
 
 
 def _wind_summary(scene: Scene) -> dict[str, Any]:
@@ -109,6 +111,7 @@ def _wind_summary(scene: Scene) -> dict[str, Any]:
 def render(result: Attribution, scene: Scene, meta: dict[str, Any], params: Params) -> dict[str, Any]:
     """The JSON of a trace: ranked candidates with every term, and the map's layers in WGS-84."""
     ents = meta["enterprises"]
+    crs = meta["crs"]
     by_id = {c.id: c for c in scene.candidates}
     candidates = []
     for rank, r in enumerate(result.ranked[:SHOWN_CANDIDATES], start=1):
@@ -121,7 +124,7 @@ def render(result: Attribution, scene: Scene, meta: dict[str, Any], params: Para
     step = max(1, len(result.trajectories) // SHOWN_TRAJECTORIES)
     for q, tr in list(zip(scene.complaints, result.trajectories, strict=True))[::step]:
         keep = slice(None, None, 3)
-        lon, lat = _lonlat(tr.x[keep], tr.y[keep])
+        lon, lat = _lonlat(tr.x[keep], tr.y[keep], crs)
         trajectories.append({"complaint_id": q.id, "lon": lon, "lat": lat,
                              "age_h": [round(float(a) / 3600.0, 2) for a in tr.age_s[keep]],
                              "sigma_m": [round(float(s)) for s in tr.sigma_m[keep]],
@@ -136,22 +139,22 @@ def render(result: Attribution, scene: Scene, meta: dict[str, Any], params: Para
             reach = float(max(np.hypot(q.x - c.x, q.y - c.y) for q in scene.complaints)) * 1.1
             px, py = plume.outline(c.x, c.y, (wind["from_deg"] + 180.0) % 360.0, max(reach, 2000.0), cls,
                                    wind.get("sigma_theta_deg", 0.0) * params.meander_factor)
-            lon, lat = _lonlat(px, py)
+            lon, lat = _lonlat(px, py, crs)
             plumes.append({"enterprise_id": c.id, "name": c.name, "stability": cls, "lon": lon, "lat": lat})
     monitors = []
     for m, an in zip(scene.monitors, result.anomalies, strict=False):
-        lon, lat = _lonlat([m.x], [m.y])
+        lon, lat = _lonlat([m.x], [m.y], crs)
         monitors.append({"sensor_id": m.sensor_id, "pollutant": m.pollutant, "lon": lon[0], "lat": lat[0],
                          "anomaly": an.found, "z": round(an.z, 2), "peak": an.peak, "background": an.background,
                          "peak_at": datetime.fromtimestamp(an.at, LOCAL_TZ).isoformat() if an.found else None,
                          "cpf": None if m.cpf is None else [None if np.isnan(v) else round(float(v), 3) for v in m.cpf]})
     peaks = []
     for pk in scene.peaks:
-        lon, lat = _lonlat([pk.x], [pk.y])
+        lon, lat = _lonlat([pk.x], [pk.y], crs)
         peaks.append({"sensor_id": pk.sensor_id, "pollutant": pk.pollutant, "value": pk.value,
                       "background": pk.background, "lon": lon[0], "lat": lat[0],
                       "ts": datetime.fromtimestamp(pk.t, LOCAL_TZ).isoformat()})
-    points = shapely.points(*_lonlat([q.x for q in scene.complaints], [q.y for q in scene.complaints]))
+    points = shapely.points(*_lonlat([q.x for q in scene.complaints], [q.y for q in scene.complaints], crs))
     hull = shapely.convex_hull(shapely.multipoints(points))
     hull = hull.buffer(0.003) if hull.geom_type != "Polygon" else hull
     hx, hy = hull.exterior.coords.xy

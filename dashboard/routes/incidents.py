@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from dashboard.deps import current_user, get_conn, require_role
-from envpetition import LOCAL_TZ_NAME, auth
+from envpetition import auth
 from envpetition.errors import NotFound
+from envpetition.localtime import LOCAL_TZ_NAME
 from envpetition.runtime import local_now
 from monitoring import incident_store, incident_views, trace_service
 

@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from dashboard.series_figure import sensor_figure
 from dashboard.templating import Conn, PageUser, templates
-from envpetition import LOCAL_TZ_NAME, auth
+from envpetition import auth
 from envpetition.errors import InvalidInput
-from envpetition.runtime import LOCAL_TZ
+from envpetition.localtime import LOCAL_TZ_NAME, as_local
 from monitoring.incident_views import accuracy_by_month, list_incidents
 from monitoring.queries import bucketed, span
 from monitoring.sensors import list_sensors
@@ -27,7 +27,7 @@ def _parse_local(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise InvalidInput(f"时间格式错误 / bad time {value!r}; use YYYY-MM-DDTHH:MM") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
+    return as_local(parsed)
 
 
 @router.get("/monitoring", response_class=HTMLResponse)
