@@ -44,8 +44,9 @@ def build(conn: psycopg.Connection[Any]) -> dict[str, Any]:
         rows.append((ts, "S09", "a21028", 0.02 if -150 <= m <= 60 else 0.002 + 0.0001 * (m % 7)))
     # Through the worker's own storage, so the hourly rollups the trace reads are kept up to date.
     prepare_connection(conn)
-    store_rows(conn, [(ts, sid, code, value, "N", None, None, None) for ts, sid, code, value in rows],
-               maintain_rollups=True)
+    with conn.transaction():  # the staging tables empty at each commit: one transaction, as the worker does
+        store_rows(conn, [(ts, sid, code, value, "N", None, None, None) for ts, sid, code, value in rows],
+                   maintain_rollups=True)
     incoming = []
     case_ids = []
     for k in range(6):
