@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     pool_min_size: int = 1
     pool_max_size: int = 8
     session_hours: int = 12
+    vote_reopen_days: float = 30.0  # "unsatisfied" reopens a case closed at most this many days ago
     log_level: str = "INFO"
 
     @property

@@ -15,11 +15,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from dispatch.views import next_due as case_next_due
+from envpetition import access_log
 from envpetition.errors import InvalidInput, NotFound
 from envpetition.views import areas_version
 from ingest import repository as repo
 from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
-from ingest.privacy import mask_name, mask_phone
+from ingest.privacy import mask_name, mask_phone, mask_text
 from ingest.quarantine_view import RESOLVE
 from ingest.readers import OPEN311_COLUMNS
 from ingest.service import Entry, IntakeContext, RowResult, ingest_batch
@@ -84,20 +85,39 @@ def complaint_view(conn: psycopg.Connection[Any], complaint_id: int, *, unmasked
     row.pop("receipt_token")
     contact = conn.execute(CONTACT, (complaint_id,)).fetchone()
     name, phone = contact if contact else (None, None)
-    row["complainant"] = ({"name": name, "phone": phone} if unmasked
-                          else {"name": mask_name(name), "phone": mask_phone(phone)})
+    if unmasked:
+        row["complainant"] = {"name": name, "phone": phone}
+    else:
+        row["complainant"] = {"name": mask_name(name), "phone": mask_phone(phone)}
+        row["text"] = mask_text(row["text"])
     row["expected_datetime"] = next_due(conn, row["case_id"])
     return row
 
 
 def receipt(conn: psycopg.Connection[Any], token: str) -> dict[str, Any]:
-    """The complainant's own receipt: their complaint, their details unmasked, the case's progress."""
+    """The complainant's own receipt: their complaint as they wrote it, name and phone masked, the case's progress.
+
+    The token travels in links and browser histories, so name and phone are masked here as on the page.
+    """
     found = conn.execute(COMPLAINT_ID_BY_TOKEN, (token,)).fetchone()
     if found is None:
         raise NotFound("回执不存在 / receipt not found")
     view = complaint_view(conn, int(found[0]), unmasked=True)
+    contact = view["complainant"]
+    view["complainant"] = {"name": mask_name(contact["name"]), "phone": mask_phone(contact["phone"])}
     return {k: view[k] for k in ("id", "channel", "external_id", "received_at", "text", "categories", "case_id",
                                  "case_state", "case_closed_at", "expected_datetime", "complainant")}
+
+
+def complaint_view_for(conn: psycopg.Connection[Any], complaint_id: int, *, user_id: int, username: str, role: str,
+                       unmasked: bool, now: datetime, view: str = "api") -> dict[str, Any]:
+    """One complaint for a logged-in user; an unmasked view is written to the identity access log."""
+    with conn.transaction():
+        row = complaint_view(conn, complaint_id, unmasked=unmasked)
+        if unmasked:
+            access_log.record(conn, user_id=user_id, username=username, role=role, view=view, now=now,
+                              complaint_ids=[complaint_id])
+    return row
 
 
 def next_due(conn: psycopg.Connection[Any], case_id: int | None) -> datetime | None:

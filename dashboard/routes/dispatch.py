@@ -7,11 +7,11 @@ complainant's vote with a receipt token: the token is the credential.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from dashboard.deps import current_user, get_conn, require_role
@@ -23,6 +23,7 @@ from dispatch.policy import calendar_around, load_policy
 from envpetition import auth
 from envpetition.errors import Forbidden, InvalidInput
 from envpetition.runtime import local_now
+from ingest.privacy import mask_case_complaints
 
 router = APIRouter(prefix="/api/dispatch", tags=["dispatch"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
@@ -154,13 +155,13 @@ def create_case(conn: Conn, user: Office, body: CaseIn) -> dict[str, Any]:
                   enterprise_id=body.enterprise_id, grid_id=body.grid_id, lon=body.lon, lat=body.lat,
                   proactive=body.proactive, auto_dispatch=body.auto_dispatch)
     case_id = open_case(conn, new, actor=user.username, role=user.role, now=now)
-    return views.case_detail(conn, case_id)
+    return mask_case_complaints(views.case_detail(conn, case_id))
 
 
 @router.get("/cases/{case_id}")
 def get_case(conn: Conn, user: Reader, case_id: int) -> dict[str, Any]:
-    """The case with events, clocks, escalations, orders, refusals, supervision and votes."""
-    return views.case_detail(conn, case_id)
+    """The case with events, clocks, escalations, orders, refusals, supervision and votes; identity in texts masked."""
+    return mask_case_complaints(views.case_detail(conn, case_id))
 
 
 @router.post("/cases/{case_id}/actions")
@@ -293,17 +294,24 @@ def follow_up(conn: Conn, user: Office, case_id: int, body: FollowUpIn) -> dict[
 
 
 @router.post("/cases/{case_id}/votes", status_code=201)
-def staff_vote(conn: Conn, user: Office, case_id: int, body: VoteIn) -> dict[str, Any]:
+def staff_vote(request: Request, conn: Conn, user: Office, case_id: int, body: VoteIn) -> dict[str, Any]:
     """A vote taken by staff during the follow-up call."""
     return followup.vote(conn, case_id, body.verdict, via="staff", now=local_now(), actor=user.username,
-                         comment=body.comment)
+                         comment=body.comment, reopen_window=reopen_window(request))
 
 
 @router.post("/receipts/{token}/vote", status_code=201)
-def receipt_vote(conn: Conn, token: Annotated[str, Path(min_length=4, max_length=200)], body: VoteIn) -> dict[str, Any]:
-    """The complainant's own vote with the receipt token (no account). Answers only the outcome."""
-    result = followup.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment)
-    return {"verdict": result["verdict"], "reopened": result["reopened"]}
+def receipt_vote(request: Request, conn: Conn, token: Annotated[str, Path(min_length=4, max_length=200)],
+                 body: VoteIn) -> dict[str, Any]:
+    """The complainant's own vote with the receipt token (no account), one per follow-up round. Answers the outcome."""
+    result = followup.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment,
+                                      reopen_window=reopen_window(request))
+    return {"verdict": result["verdict"], "reopened": result["reopened"], "feedback_only": result["feedback_only"]}
+
+
+def reopen_window(request: Request) -> timedelta:
+    """How long after closing an "unsatisfied" vote still reopens a case (the ``vote_reopen_days`` setting)."""
+    return timedelta(days=request.app.state.settings.vote_reopen_days)
 
 
 @router.get("/orders")

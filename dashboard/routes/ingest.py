@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from dashboard.deps import current_user, get_conn, require_role
-from envpetition import auth
+from envpetition import access_log, auth
 from envpetition.errors import InvalidInput
 from envpetition.runtime import local_now
 from ingest import intake, open311
@@ -20,6 +20,7 @@ router = APIRouter(tags=["ingest"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 CurrentUser = Annotated[auth.User, Depends(current_user)]
 Intake = Annotated[auth.User, Depends(require_role(auth.INTAKE))]
+Director = Annotated[auth.User, Depends(require_role(auth.DIRECTOR))]
 
 
 class ComplaintIn(BaseModel):
@@ -65,8 +66,9 @@ def post_complaint(body: ComplaintIn, conn: Conn, user: Intake) -> dict[str, Any
 
 @router.get("/api/complaints/{complaint_id}")
 def get_complaint(complaint_id: int, conn: Conn, user: CurrentUser) -> dict[str, Any]:
-    """One complaint; the complainant is masked except for the intake role."""
-    return intake.complaint_view(conn, complaint_id, unmasked=auth.may(user.role, auth.INTAKE))
+    """One complaint; the complainant is masked except for the intake role, whose view is written to the access log."""
+    return intake.complaint_view_for(conn, complaint_id, user_id=user.id, username=user.username, role=user.role,
+                                     unmasked=user.role in auth.INTAKE, now=local_now())
 
 
 @router.get("/api/receipts/{token}")
@@ -78,9 +80,19 @@ def get_receipt(token: str, conn: Conn) -> dict[str, Any]:
 @router.get("/api/quarantine")
 def get_quarantine(conn: Conn, user: CurrentUser, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
     """Open quarantine rows for a person to fix; identity masked except for intake."""
-    from ingest.quarantine_view import open_quarantine
+    from ingest.quarantine_view import open_quarantine_for
 
-    return open_quarantine(conn, kind=kind, limit=min(max(limit, 1), 1000), unmasked=auth.may(user.role, auth.INTAKE))
+    return open_quarantine_for(conn, kind=kind, limit=min(max(limit, 1), 1000), user_id=user.id,
+                               username=user.username, role=user.role, unmasked=user.role in auth.INTAKE,
+                               now=local_now(), view="api")
+
+
+@router.get("/api/identity-access-log")
+def get_identity_access_log(conn: Conn, user: Director, complaint_id: int | None = None,
+                            limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                            offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
+    """Who was shown a complainant's identity unmasked, when, and which complaint (the director reads it)."""
+    return access_log.recent(conn, complaint_id=complaint_id, limit=limit, offset=offset)
 
 
 @router.post("/api/quarantine/{quarantine_id}/place")

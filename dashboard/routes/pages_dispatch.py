@@ -6,7 +6,7 @@ identity never appears here, except masked on the complainant's own receipt.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -24,7 +24,6 @@ from envpetition.errors import DomainError, Forbidden, InvalidInput, NotFound
 from envpetition.runtime import local_now
 from ingest.classify import CATEGORY_LABELS
 from ingest.intake import receipt as complaint_receipt
-from ingest.privacy import mask_name, mask_phone
 
 router = APIRouter(include_in_schema=False)
 BOARD_ROWS = 30  # per level on the unfiltered board; the level filter shows all (up to 500)
@@ -179,8 +178,8 @@ def kpi_page(request: Request, conn: Conn, user: LeaderPage,
 def _receipt_view(conn: Conn, token: str) -> dict[str, Any]:
     """The complainant's own complaint, identity masked, progress as state labels and dates (no staff names)."""
     view = complaint_receipt(conn, token)
-    contact = view.pop("complainant")
-    view["name"], view["phone"] = mask_name(contact["name"]), mask_phone(contact["phone"])
+    contact = view.pop("complainant")  # already masked by the receipt
+    view["name"], view["phone"] = contact["name"], contact["phone"]
     view["progress"], view["reply"], view["votes"] = [], None, []
     if view["case_id"] is not None:
         case = views.case_detail(conn, view["case_id"])
@@ -214,7 +213,8 @@ def receipt_vote(request: Request, conn: Conn, token: Token, verdict: Annotated[
                  comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """The complainant's satisfaction vote; "unsatisfied" reopens the case (dispatch does it)."""
     try:
-        result = followup.vote_by_receipt(conn, token, verdict, now=local_now(), comment=comment.strip() or None)
+        result = followup.vote_by_receipt(conn, token, verdict, now=local_now(), comment=comment.strip() or None,
+                                          reopen_window=timedelta(days=request.app.state.settings.vote_reopen_days))
     except NotFound:
         return _refused(request, None, "回执不存在 / receipt not found", 404)
     except DomainError as exc:
