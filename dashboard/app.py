@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from dashboard.guard import RequestGuard
 from dashboard.templating import LoginRedirect, PageForbidden, templates
 from envpetition import auth
 from envpetition.db import create_pool
@@ -40,6 +41,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(RequestGuard, max_body=settings.max_body_bytes, secure_cookies=settings.https)
     app.state.services = services
 
     @app.exception_handler(LoginRedirect)

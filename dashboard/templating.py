@@ -9,15 +9,29 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import Depends, HTTPException
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from dashboard.deps import get_conn, optional_user
+from dashboard.guard import FIELD as CSRF_FIELD
+from dashboard.guard import csrf_token
 from dispatch.deadlines import CLOCK_LABELS, PRIORITY_LABELS
 from dispatch.states import STATE_LABELS
 from envpetition import auth
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-templates.env.globals.update(states=STATE_LABELS, priorities=PRIORITY_LABELS, clock_labels=CLOCK_LABELS,
+
+
+@pass_context
+def csrf_field(context: Any) -> Markup:
+    """The hidden CSRF field every form that posts with the session cookie carries: ``{{ csrf_field() }}``."""
+    request = context["request"]
+    token = csrf_token(request.cookies, getattr(request.state, "csrf_seed", None))
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">')
+
+
+templates.env.globals.update(csrf_field=csrf_field, states=STATE_LABELS, priorities=PRIORITY_LABELS, clock_labels=CLOCK_LABELS,
                              role_labels=auth.ROLE_LABELS, may=auth.may, auth=auth)
 
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]

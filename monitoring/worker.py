@@ -24,7 +24,7 @@ import queue
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from envpetition.db import connect
@@ -127,7 +127,7 @@ class IngestWorker:
     def _parse(self, batch: list[Incoming]) -> Parsed:
         rows: list[Row] = []
         dead: list[DeadLetter] = []
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for item in batch:
             if len(item.payload) > MAX_PAYLOAD_BYTES:
                 dead.append(oversize_letter(item.topic, item.payload))

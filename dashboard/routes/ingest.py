@@ -9,7 +9,7 @@ import psycopg
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from dashboard.deps import current_user, get_conn, require_role
+from dashboard.deps import action, current_user, get_conn, require_action, require_role
 from envpetition import access_log, auth
 from envpetition.errors import InvalidInput
 from envpetition.runtime import local_now
@@ -19,7 +19,7 @@ from ingest.classify import CATEGORIES
 router = APIRouter(tags=["ingest"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 CurrentUser = Annotated[auth.User, Depends(current_user)]
-Intake = Annotated[auth.User, Depends(require_role(auth.INTAKE))]
+Intake = Annotated[auth.User, Depends(require_action("complaint.create"))]
 Director = Annotated[auth.User, Depends(require_role(auth.DIRECTOR))]
 
 
@@ -51,7 +51,7 @@ def _result(result: Any) -> dict[str, Any]:
     return data
 
 
-@router.post("/api/complaints", status_code=201)
+@router.post("/api/complaints", status_code=201, openapi_extra=action("complaint.create"))
 def post_complaint(body: ComplaintIn, conn: Conn, user: Intake) -> dict[str, Any]:
     """Register one complaint: located, classified, de-duplicated, put in a case. Bad input is quarantined (422)."""
     payload = body.model_dump(exclude={"channel"})
@@ -95,8 +95,9 @@ def get_identity_access_log(conn: Conn, user: Director, complaint_id: int | None
     return access_log.recent(conn, complaint_id=complaint_id, limit=limit, offset=offset)
 
 
-@router.post("/api/quarantine/{quarantine_id}/place")
-def place_quarantined(quarantine_id: int, body: PlaceIn, conn: Conn, user: Intake) -> dict[str, Any]:
+@router.post("/api/quarantine/{quarantine_id}/place", openapi_extra=action("quarantine.place"))
+def place_quarantined(quarantine_id: int, body: PlaceIn, conn: Conn,
+                      user: Annotated[auth.User, Depends(require_action("quarantine.place"))]) -> dict[str, Any]:
     """Give a 'needs location' row its coordinates; it is imported and the quarantine row closed."""
     result = intake.resolve_quarantined(conn, quarantine_id, lon=body.lon, lat=body.lat, crs=body.crs,
                                         now=local_now(), actor=user.username, role=user.role)
@@ -153,7 +154,7 @@ def open311_request(request_id: int, conn: Conn) -> list[dict[str, Any]]:
     return found
 
 
-@router.post("/open311/v2/requests.json", status_code=201)
+@router.post("/open311/v2/requests.json", status_code=201, openapi_extra=action("complaint.create"))
 async def open311_post(request: Request, conn: Conn, user: Intake) -> list[dict[str, Any]]:
     """Create a request (form-encoded or JSON, GeoReport v2 fields); answers the new id and a notice."""
     if request.headers.get("content-type", "").startswith("application/json"):

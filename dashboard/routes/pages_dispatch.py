@@ -21,6 +21,7 @@ from dispatch import followup, kpi, ladder, lifecycle, orders, supervision, view
 from dispatch.states import TRANSITIONS
 from envpetition import auth
 from envpetition.errors import DomainError, Forbidden, InvalidInput, NotFound
+from envpetition.permissions import permits_on
 from envpetition.runtime import local_now
 from ingest.classify import CATEGORY_LABELS
 from ingest.intake import receipt as complaint_receipt
@@ -125,7 +126,7 @@ def team_ack(conn: Conn, user: FieldUser, order_id: int, team: Annotated[int | N
     """Acknowledge a dispatch order from the page (the same as the MQTT acknowledgement)."""
     try:
         order = orders.order_status(conn, order_id)
-        if user.role == "team_member" and user.team_id != order["team_id"]:
+        if not permits_on(user.role, "order.ack", user_team_id=user.team_id, case_team_id=order["team_id"]):
             raise Forbidden("只能确认本队的调度指令 / only the addressed team may acknowledge")
         case_id = orders.acknowledge(conn, order_id, by=user.username, now=local_now())
     except DomainError as exc:

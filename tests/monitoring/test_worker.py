@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import shapely
 
+from envpetition.areas import Area, save_area
 from envpetition.db import connect
 from envpetition.geo_crs import wgs84_to_gcj02
 from monitoring.hj212 import build_packet, parse_packet
@@ -148,10 +150,11 @@ def test_a_reading_dated_9999_is_dead_lettered_and_analysis_goes_on(
 ) -> None:
     now = datetime.now().astimezone().replace(second=0, microsecond=0)
     with connect(fresh_database_url, autocommit=True) as c:
+        save_area(c, Area("community", "焦化新村", shapely.box(117.846, 30.953, 117.848, 30.955)), now=now - timedelta(days=1))
         c.execute("insert into sensors (id, kind, name, mn, area_class, pollutants, units, attributes, lon, lat) values "
                   "('B9', 'fixed', '厂界', 'TLEB340705CJ000099', '2', '{a21001}', '{mg/m3}', '{\"role\": \"boundary\"}',"
                   " 117.847, 30.954)")
-    worker = start_worker(analyse_every_s=0.5)
+    start_worker(analyse_every_s=0.5)
     broken = {"ts": "9999-12-31T23:59:00+08:00", "pollutant": "a21001", "value": 0.1}
     ahead = {"ts": (now + timedelta(hours=1)).isoformat(), "pollutant": "a21001", "value": 0.1}
     base = now - timedelta(minutes=30)
