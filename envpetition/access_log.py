@@ -23,7 +23,8 @@ order by at desc, id desc limit %(limit)s offset %(offset)s
 def record(conn: psycopg.Connection[Any], *, user_id: int | None, username: str, role: str, view: str, now: datetime,
            complaint_ids: Iterable[int] = (), quarantine_ids: Iterable[int] = ()) -> int:
     """Write one line per complaint (or quarantine row) whose identity ``username`` was shown; return the count."""
-    rows = [(now, user_id, username, role, cid, None, view) for cid in complaint_ids]
+    rows: list[tuple[datetime, int | None, str, str, int | None, int | None, str]] = [
+        (now, user_id, username, role, cid, None, view) for cid in complaint_ids]
     rows += [(now, user_id, username, role, None, qid, view) for qid in quarantine_ids]
     if rows:
         with conn.cursor() as cur:

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576  # larger request bodies are refused with 413 before any route reads them
     vote_reopen_days: float = 30.0  # "unsatisfied" reopens a case closed at most this many days ago
     log_level: str = "INFO"
+    # Metric CRS for every distance (e.g. "EPSG:4548"); empty: chosen from the areas' extent.
+    metric_crs: str = ""
 
     @property
     def embedded_pg_dir(self) -> Path:

@@ -13,7 +13,6 @@ import hmac
 import os
 import re
 import unicodedata
-from typing import Any
 
 DEFAULT_KEY = "envpetition-phone-v1"
 
@@ -94,9 +93,3 @@ def mask_text(text: str | None) -> str | None:
     text = _EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).split("@", 1)[1], text)
     return _NAMED.sub(lambda m: m.group("cue") + m.group("sep") + (mask_name(m.group("name")) or ""), text)
 
-
-def mask_case_complaints(case: dict[str, Any]) -> dict[str, Any]:
-    """A case view (dispatch's ``case_detail``) with the identity in its complaints' texts masked, in place."""
-    for complaint in case.get("complaints", ()):
-        complaint["text"] = mask_text(complaint.get("text"))
-    return case

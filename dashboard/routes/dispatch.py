@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from dashboard.deps import action, current_user, get_conn, require_action, require_role
+from dashboard.dispatch_queries import case_with_complaints
 from dispatch import assignment, followup, kpi, ladder, lifecycle, orders, outbox, supervision, views
 from dispatch import deadlines as rules
 from dispatch.cases import NewCase, open_case
@@ -22,9 +23,10 @@ from dispatch.escalation import scan
 from dispatch.policy import calendar_around, load_policy
 from envpetition import auth
 from envpetition.errors import Forbidden, InvalidInput
+from envpetition.localtime import as_local
 from envpetition.permissions import permits_on
 from envpetition.runtime import local_now
-from ingest.privacy import mask_case_complaints
+from ingest import intake
 
 router = APIRouter(prefix="/api/dispatch", tags=["dispatch"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
@@ -125,14 +127,14 @@ class RoutingIn(BaseModel):
 
 
 def _local(moment: datetime | None) -> datetime | None:
-    return rules.local(moment) if moment is not None else None
+    return as_local(moment) if moment is not None else None
 
 
 @router.get("/deadlines")
 def deadlines(conn: Conn, user: Reader, received: datetime, priority: Priority,
               investigated: datetime | None = None) -> dict[str, Any]:
     """Every clock's due time for a complaint received at ``received`` (ISO 8601, +08:00)."""
-    start, inv = rules.local(received), _local(investigated)
+    start, inv = as_local(received), _local(investigated)
     policy = load_policy(conn)
     clocks = rules.compute_clocks(policy, calendar_around(conn, start, inv), received=start, priority=priority,
                                   investigated=inv)
@@ -156,13 +158,13 @@ def create_case(conn: Conn, user: Annotated[auth.User, Depends(require_action("c
                   enterprise_id=body.enterprise_id, grid_id=body.grid_id, lon=body.lon, lat=body.lat,
                   proactive=body.proactive, auto_dispatch=body.auto_dispatch)
     case_id = open_case(conn, new, actor=user.username, role=user.role, now=now)
-    return mask_case_complaints(views.case_detail(conn, case_id))
+    return case_with_complaints(conn, case_id)
 
 
 @router.get("/cases/{case_id}")
 def get_case(conn: Conn, user: Reader, case_id: int) -> dict[str, Any]:
-    """The case with events, clocks, escalations, orders, refusals, supervision and votes; identity in texts masked."""
-    return mask_case_complaints(views.case_detail(conn, case_id))
+    """The case with events, clocks, escalations, orders, refusals, supervision, votes and complaints (identity masked)."""
+    return case_with_complaints(conn, case_id)
 
 
 @router.post("/cases/{case_id}/actions", openapi_extra={"x-action": "case.{action}"})
@@ -226,7 +228,7 @@ def clock_board(conn: Conn, user: Reader, team_id: int | None = None,
 def supervise(conn: Conn, user: Annotated[auth.User, Depends(require_action("supervision.issue"))], case_id: int, body: SupervisionIn) -> dict[str, Any]:
     order = supervision.issue_supervision_order(conn, case_id, actor=user.username, role=user.role,
                                                 instruction=body.instruction,
-                                                deadline_at=rules.local(body.deadline_at), now=local_now())
+                                                deadline_at=as_local(body.deadline_at), now=local_now())
     return {"supervision_order_id": order}
 
 
@@ -306,8 +308,8 @@ def staff_vote(request: Request, conn: Conn, user: Annotated[auth.User, Depends(
 def receipt_vote(request: Request, conn: Conn, token: Annotated[str, Path(min_length=4, max_length=200)],
                  body: VoteIn) -> dict[str, Any]:
     """The complainant's own vote with the receipt token (no account), one per follow-up round. Answers the outcome."""
-    result = followup.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment,
-                                      reopen_window=reopen_window(request))
+    result = intake.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment,
+                                    reopen_window=reopen_window(request))
     return {"verdict": result["verdict"], "reopened": result["reopened"], "feedback_only": result["feedback_only"]}
 
 

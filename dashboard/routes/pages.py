@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from dashboard import queries
 from dashboard.deps import SESSION_COOKIE, client_address, session_token, set_session_cookie
+from dashboard.dispatch_queries import case_with_complaints
 from dashboard.map_figure import hotspot_map
 from dashboard.templating import Conn, PageUser, templates
 from dispatch import views
@@ -18,7 +19,6 @@ from dispatch.escalation import LEVEL_AT
 from dispatch.ladder import LEVEL_LABELS
 from envpetition import auth
 from envpetition.runtime import local_now
-from ingest.privacy import mask_case_complaints
 
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -78,7 +78,7 @@ def home(request: Request, conn: Conn, user: PageUser) -> Response:
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Response:
     """One case: history, clocks, the complaints' texts. No complainant identity on this page."""
-    case = mask_case_complaints(views.case_detail(conn, case_id))  # NotFound → 404
+    case = case_with_complaints(conn, case_id)  # NotFound → 404; identity in the texts masked by ingest
     ladder_view = None
     if auth.may(user.role, auth.LEADERS):
         ladder_view = {"label": LEVEL_LABELS.get(case["level"], case["level"]),

@@ -23,6 +23,7 @@ from envpetition import auth
 from envpetition.errors import DomainError, Forbidden, InvalidInput, NotFound
 from envpetition.permissions import permits_on
 from envpetition.runtime import local_now
+from ingest import intake
 from ingest.classify import CATEGORY_LABELS
 from ingest.intake import receipt as complaint_receipt
 
@@ -214,8 +215,8 @@ def receipt_vote(request: Request, conn: Conn, token: Token, verdict: Annotated[
                  comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """The complainant's satisfaction vote; "unsatisfied" reopens the case (dispatch does it)."""
     try:
-        result = followup.vote_by_receipt(conn, token, verdict, now=local_now(), comment=comment.strip() or None,
-                                          reopen_window=timedelta(days=request.app.state.settings.vote_reopen_days))
+        result = intake.vote_by_receipt(conn, token, verdict, now=local_now(), comment=comment.strip() or None,
+                                        reopen_window=timedelta(days=request.app.state.settings.vote_reopen_days))
     except NotFound:
         return _refused(request, None, "回执不存在 / receipt not found", 404)
     except DomainError as exc:
