@@ -1,4 +1,7 @@
-"""Request guard (ASGI middleware): body size limit, CSRF token and Origin check on cookie-authenticated writes.
+"""Request guard (ASGI middleware): body size limit, control characters, CSRF token and Origin check.
+
+Control characters (NUL and the other C0 controls but tab, LF and CR) in any JSON string, form field
+or query parameter are refused with 422 naming the field, in FastAPI's validation-error shape.
 
 Every write that a browser could be tricked into sending is one that rides on the session cookie
 (or the login form, where a forged login would plant the attacker's session). Those must come from
@@ -28,6 +31,9 @@ HEADER = b"x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 LOGIN_PATHS = {"/login", "/api/login"}
 _MULTIPART_FIELD = re.compile(rb'name="csrf_token"\r\n\r\n([^\r\n]*)')
+# NUL and the other C0 controls (tab, LF and CR are text) never belong in a field: PostgreSQL refuses
+# NUL in text, and the rest only hide what a person reads.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -114,7 +120,16 @@ class RequestGuard:
                     await _answer(send, 403, "表单已过期或来源不明,请刷新页面后重试 / missing or wrong CSRF token; "
                                              "reload the page and try again")
                     return
+            bad = _control_field(headers, body) or _control_field({}, scope.get("query_string", b""), query=True)
+            if bad is not None:
+                await _invalid(send, bad)
+                return
             receive = _replay(body, receive)
+        else:
+            bad = _control_field({}, scope.get("query_string", b""), query=True)
+            if bad is not None:
+                await _invalid(send, bad)
+                return
         await self.app(scope, receive, self._with_seed(send, seed))
 
     def _with_seed(self, send: Send, seed: str | None) -> Send:
@@ -161,6 +176,54 @@ def _replay(body: bytes, original: Receive) -> Receive:
         return await original()
 
     return receive
+
+
+def _control_field(headers: dict[bytes, bytes], body: bytes, *, query: bool = False) -> list[str] | None:
+    """Where a control character sits in the request (["body", "text"], ["query", "q"]), or None."""
+    kind = b"application/x-www-form-urlencoded" if query else headers.get(b"content-type", b"").split(b";")[0].strip()
+    if kind == b"application/json":
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None  # the route's own validation answers malformed JSON
+        return _walk(data, ["body"])
+    if kind == b"application/x-www-form-urlencoded":
+        text = body.decode("latin-1")
+        if "%00" not in text and not _CONTROL.search(text) and not re.search(r"%(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF])", text):
+            return None
+        for key, values in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items():
+            if _CONTROL.search(key) or any(_CONTROL.search(v) for v in values):
+                return ["query" if query else "body", _CONTROL.sub("?", key)]
+    return None
+
+
+def _walk(value: Any, loc: list[str]) -> list[str] | None:
+    if isinstance(value, str):
+        return loc if _CONTROL.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and _CONTROL.search(key):
+                return [*loc, _CONTROL.sub("?", key)]
+            found = _walk(item, [*loc, str(key)])
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _walk(item, [*loc, str(index)])
+            if found:
+                return found
+    return None
+
+
+async def _invalid(send: Send, loc: list[str]) -> None:
+    """422 in FastAPI's own validation-error shape, naming the field."""
+    field = ".".join(loc[1:]) or loc[0]
+    detail = [{"type": "control_character", "loc": loc,
+               "msg": f"字段 {field} 含有控制字符(如 NUL),请删除后重试 / field {field} contains a control character"}]
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": 422,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:
