@@ -24,14 +24,19 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
 @pass_context
+def csrf_value(context: Any) -> str:
+    """The CSRF token of this browser (base.html puts it in a meta tag for forms that lack the field)."""
+    request = context["request"]
+    return csrf_token(request.cookies, getattr(request.state, "csrf_seed", None))
+
+
+@pass_context
 def csrf_field(context: Any) -> Markup:
     """The hidden CSRF field every form that posts with the session cookie carries: ``{{ csrf_field() }}``."""
-    request = context["request"]
-    token = csrf_token(request.cookies, getattr(request.state, "csrf_seed", None))
-    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">')
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{csrf_value(context)}">')
 
 
-templates.env.globals.update(csrf_field=csrf_field, states=STATE_LABELS, priorities=PRIORITY_LABELS, clock_labels=CLOCK_LABELS,
+templates.env.globals.update(csrf_field=csrf_field, csrf_value=csrf_value, states=STATE_LABELS, priorities=PRIORITY_LABELS, clock_labels=CLOCK_LABELS,
                              role_labels=auth.ROLE_LABELS, may=auth.may, auth=auth)
 
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
