@@ -170,7 +170,7 @@ def test_a_reading_dated_9999_is_dead_lettered_and_analysis_goes_on(
     with connect(fresh_database_url, autocommit=True) as c:
         reasons = [r for (r,) in c.execute("select reason from dead_letters order by id").fetchall()]
     assert len(reasons) == 2 and all("ahead of the server clock" in r for r in reasons), reasons
-    assert "9999-12-31" in reasons[0]
+    assert any("9999-12-31" in r for r in reasons)  # two writers: the letters' order is not the sending order
 
 
 def test_an_oversize_payload_is_dead_lettered_as_a_digest(
