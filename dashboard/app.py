@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from dashboard.guard import RequestGuard
+from dashboard.shedding import LoadShedder, request_limit
 from dashboard.templating import LoginRedirect, PageForbidden, templates
 from envpetition import auth
 from envpetition.db import create_pool
@@ -40,6 +42,9 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(RequestGuard, max_body=settings.max_body_bytes, secure_cookies=settings.https)
+    # Outermost: a request over the limit is refused before anything reads its body or takes a connection.
+    app.add_middleware(LoadShedder, limit=settings.max_requests_in_progress or request_limit(settings.pool_max_size))
     app.state.services = services
 
     @app.exception_handler(LoginRedirect)

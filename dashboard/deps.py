@@ -6,12 +6,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 
-from envpetition import auth
+from dashboard.guard import SESSION_COOKIE  # named once, next to the CSRF guard that reads it
+from envpetition import auth, permissions
 from envpetition.runtime import local_now
 
-SESSION_COOKIE = "envp_session"
+__all__ = ["SESSION_COOKIE", "action", "client_address", "current_user", "get_conn", "optional_user",
+           "require_action", "require_role", "session_token", "set_session_cookie"]
 
 
 def get_conn(request: Request) -> Iterator[psycopg.Connection[Any]]:
@@ -19,6 +21,22 @@ def get_conn(request: Request) -> Iterator[psycopg.Connection[Any]]:
     with request.app.state.pool.connection() as conn:
         conn.autocommit = True
         yield conn
+
+
+def session_token(request: Request) -> str | None:
+    """The bearer token of the request (Authorization header, else the session cookie)."""
+    return _token(request)
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address as the server sees it (login attempts are throttled per address)."""
+    return request.client.host if request.client else None
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The page cookie: HttpOnly, SameSite=Lax, and Secure when the ``https`` setting says so."""
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=request.app.state.settings.https)
 
 
 def _token(request: Request) -> str | None:
@@ -61,3 +79,24 @@ def require_role(*groups: tuple[str, ...]) -> Callable[..., auth.User]:
         return user
 
     return check
+
+
+def require_action(action: str) -> Callable[..., auth.User]:
+    """Dependency for a write: the user's role may do ``action`` (``envpetition.permissions``; no admin bypass).
+
+    Whose case it is (own team, own leader case) is checked by the service that loads the case.
+    """
+    roles = permissions.roles_for(action)  # KeyError at import time for an action the table lacks
+
+    def check(user: auth.User = Depends(current_user)) -> auth.User:
+        if user.role not in roles:
+            raise HTTPException(403, f"角色 {user.role} 无权执行此操作 / role {user.role} may not {action}")
+        return user
+
+    return check
+
+
+def action(name: str) -> dict[str, Any]:
+    """The route's ``openapi_extra``: its action in the policy table, so the role-matrix test finds it."""
+    permissions.roles_for(name)
+    return {"x-action": name}

@@ -9,15 +9,34 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import Depends, HTTPException
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from dashboard.deps import get_conn, optional_user
+from dashboard.guard import FIELD as CSRF_FIELD
+from dashboard.guard import csrf_token
 from dispatch.deadlines import CLOCK_LABELS, PRIORITY_LABELS
 from dispatch.states import STATE_LABELS
 from envpetition import auth
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-templates.env.globals.update(states=STATE_LABELS, priorities=PRIORITY_LABELS, clock_labels=CLOCK_LABELS,
+
+
+@pass_context
+def csrf_value(context: Any) -> str:
+    """The CSRF token of this browser (base.html puts it in a meta tag for forms that lack the field)."""
+    request = context["request"]
+    return csrf_token(request.cookies, getattr(request.state, "csrf_seed", None))
+
+
+@pass_context
+def csrf_field(context: Any) -> Markup:
+    """The hidden CSRF field every form that posts with the session cookie carries: ``{{ csrf_field() }}``."""
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{csrf_value(context)}">')
+
+
+templates.env.globals.update(csrf_field=csrf_field, csrf_value=csrf_value, states=STATE_LABELS, priorities=PRIORITY_LABELS, clock_labels=CLOCK_LABELS,
                              role_labels=auth.ROLE_LABELS, may=auth.may, auth=auth)
 
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]

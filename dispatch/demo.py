@@ -87,7 +87,8 @@ def progress_cases(conn: psycopg.Connection[Any], *, now: datetime, limit: int =
 
 
 UNANSWERED = """
-select id, case_id, issued_at from supervision_orders where fulfilled_at is null and issued_at <= %s order by id limit 500
+select o.id, o.case_id, o.issued_at, c.team_id from supervision_orders o join cases c on c.id = o.case_id
+where o.fulfilled_at is null and o.issued_at <= %s order by o.id limit 500
 """
 
 
@@ -96,11 +97,11 @@ def _answer_supervision(conn: psycopg.Connection[Any], now: datetime) -> int:
     from dispatch.supervision import fulfil_supervision_order
 
     answered = 0
-    for order_id, case_id, issued in conn.execute(UNANSWERED, (now,)).fetchall():
+    for order_id, case_id, issued, team_id in conn.execute(UNANSWERED, (now,)).fetchall():
         if now >= issued + timedelta(minutes=60 + 420 * _fraction(order_id, "supervision")):
             try:
                 fulfil_supervision_order(conn, order_id, actor=f"case-{case_id}-team", role="team_member",
-                                         note="已按督办要求办理并报告", now=now)
+                                         note="已按督办要求办理并报告", now=now, actor_team_id=team_id)
             except DomainError:
                 continue
             answered += 1

@@ -22,8 +22,8 @@ from dispatch.events import record_event
 from dispatch.lifecycle import lock_case
 from dispatch.policy import calendar_around, load_policy
 from dispatch.states import CLOSED_STATES
-from envpetition.auth import DIRECTOR, may
 from envpetition.errors import Conflict, Forbidden, InvalidInput
+from envpetition.permissions import permits, permits_on
 
 LEVELS = {1: "first_responder", 2: "section_chief", 3: "deputy_director", 4: "director", 5: "city_leadership"}
 LEVEL_LABELS = {1: "首问负责人", 2: "科室负责人", 3: "分管领导", 4: "主要领导", 5: "市领导"}
@@ -56,7 +56,7 @@ FINAL_NO_FROM = ("registered", "accepted", "assigned", "en_route", "on_site", "i
 
 
 def may_act_at_level(role: str, level: int) -> bool:
-    return may(role, LEVEL_ROLES.get(level, ()))
+    return role in LEVEL_ROLES.get(level, ())  # strictly: the administrator takes no case decision
 
 
 def is_quick_escalation(clock_use: float | None, actions_at_level: int, quick_fraction: float) -> bool:
@@ -81,7 +81,7 @@ def refuse(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str
         if not may_act_at_level(role, level):
             raise Forbidden(f"案件在{LEVEL_LABELS[level]}层级,角色 {role} 不能提级 / the case is at level {level} "
                             f"({LEVELS[level]}); role {role} may not act there")
-        if role == "team_member" and case["team_id"] is not None and actor_team_id != case["team_id"]:
+        if not permits_on(role, "case.escalate", user_team_id=actor_team_id, case_team_id=case["team_id"]):
             raise Forbidden("只有承办执法队可以提级 / only the assigned team may escalate at level 1")
         policy = load_policy(conn)
         arrived = conn.execute(LAST_ARRIVAL_AT_LEVEL, (case_id,)).fetchone()[0]  # type: ignore[index]
@@ -111,7 +111,7 @@ def refuse(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str
 def final_no(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str, reason: str,
              suggestion: str, now: datetime) -> dict[str, Any]:
     """The director's final "no": reason and a "how it could be done" suggestion, within the deadline."""
-    if not may(role, DIRECTOR):
+    if not permits(role, "case.final_no"):
         raise Forbidden("只有主要领导可以最终说\"不\" / only the director may give a final no")
     if not reason or not reason.strip() or not suggestion or not suggestion.strip():
         raise InvalidInput("最终说\"不\"必须写明原因和\"怎样才能办\"的建议 / a final no needs the reason and a "

@@ -14,9 +14,9 @@ from psycopg.rows import dict_row
 from dispatch import clocks, orders
 from dispatch.events import record_event
 from dispatch.policy import load_policy
-from dispatch.states import TransitionRefused, check_transition
-from envpetition.auth import BUREAU_LEADERS, LEADERS, may
+from dispatch.states import TRANSITIONS, TransitionRefused, check_transition
 from envpetition.errors import Conflict, Forbidden, InvalidInput, NotFound
+from envpetition.permissions import permits, permits_on
 
 SELECT_CASE_FOR_UPDATE = """
 select id, state, priority, level, team_id, lead_department, opened_at, closed_at from cases where id = %s for update
@@ -70,12 +70,14 @@ def transition(
     """Apply ``action`` to a case; return {case_id, from, to}. Refusals raise Conflict/Forbidden/InvalidInput."""
     with conn.transaction():
         case = lock_case(conn, case_id)
+        # Whose case it is decides before its state does: a stranger learns nothing about the case.
+        if (role != "system" and action in TRANSITIONS and permits(role, f"case.{action}")
+                and not permits_on(role, f"case.{action}", user_team_id=actor_team_id, case_team_id=case["team_id"])):
+            raise Forbidden("只有承办执法队可以操作本案 / only the assigned team may act on this case")
         try:
             rule = check_transition(case["state"], action, role, reason)
         except TransitionRefused as exc:
             raise (Forbidden if exc.forbidden else Conflict)(str(exc)) from exc
-        if role == "team_member" and case["team_id"] is not None and actor_team_id != case["team_id"]:
-            raise Forbidden("只有承办执法队可以操作本案 / only the assigned team may act on this case")
         extra = dict(data or {})
         if action == "assign":
             team_id = team_id or case["team_id"]
@@ -121,7 +123,7 @@ def transition(
 def extend_case(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str, reason: str,
                 now: datetime) -> datetime:
     """Approved extension of the close clock (+30 days, 信访条例 Art. 33): once, by a bureau leader, with a reason."""
-    if not may(role, BUREAU_LEADERS):
+    if not permits(role, "case.extend"):
         raise Forbidden("延期须经局领导批准 / an extension needs a bureau leader's approval")
     if not reason or not reason.strip():
         raise InvalidInput("延期必须写明理由 / an extension needs a reason")
@@ -139,7 +141,7 @@ def extend_case(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role
 def pause_case_clock(conn: psycopg.Connection[Any], clock_id: int, *, actor: str, role: str, reason: str,
                      now: datetime) -> None:
     """Pause a clock (where the rules allow) with the approver recorded."""
-    if not may(role, LEADERS):
+    if not permits(role, "clock.pause"):
         raise Forbidden("暂停时限须经科室负责人以上批准 / pausing a clock needs a section chief or above")
     with conn.transaction():
         clocks.pause_clock(conn, clock_id, reason=reason, approver=actor, now=now)
@@ -149,7 +151,7 @@ def pause_case_clock(conn: psycopg.Connection[Any], clock_id: int, *, actor: str
 
 
 def resume_case_clock(conn: psycopg.Connection[Any], clock_id: int, *, actor: str, role: str, now: datetime) -> datetime:
-    if not may(role, LEADERS):
+    if not permits(role, "clock.resume"):
         raise Forbidden("恢复时限须经科室负责人以上 / resuming a clock needs a section chief or above")
     with conn.transaction():
         new_due = clocks.resume_clock(conn, clock_id, now=now)

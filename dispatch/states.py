@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envpetition.auth import FIELD, LEADERS, OFFICE, may
+from envpetition.permissions import permits, roles_for
 
 STATES = ("registered", "accepted", "assigned", "en_route", "on_site", "investigated", "replied",
           "followed_up", "closed", "archived", "transferred", "returned", "reopened")
@@ -37,20 +37,20 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    Transition("accept", ("registered",), "accepted", OFFICE, ("accept",), label="受理"),
-    Transition("assign", ("accepted", "returned", "reopened"), "assigned", OFFICE, ("accept", "dispatch"), label="交办"),
-    Transition("transfer", ("registered", "accepted", "returned"), "transferred", OFFICE,
+    Transition("accept", ("registered",), "accepted", roles_for("case.accept"), ("accept",), label="受理"),
+    Transition("assign", ("accepted", "returned", "reopened"), "assigned", roles_for("case.assign"), ("accept", "dispatch"), label="交办"),
+    Transition("transfer", ("registered", "accepted", "returned"), "transferred", roles_for("case.transfer"),
                ("accept", "dispatch"), needs_reason=True, label="转办"),
-    Transition("depart", ("assigned",), "en_route", FIELD, label="出发"),
-    Transition("arrive", ("assigned", "en_route"), "on_site", FIELD, ("arrive",), label="到场"),
-    Transition("return", ("assigned", "en_route", "on_site", "transferred"), "returned", (*FIELD, *OFFICE),
+    Transition("depart", ("assigned",), "en_route", roles_for("case.depart"), label="出发"),
+    Transition("arrive", ("assigned", "en_route"), "on_site", roles_for("case.arrive"), ("arrive",), label="到场"),
+    Transition("return", ("assigned", "en_route", "on_site", "transferred"), "returned", roles_for("case.return"),
                needs_reason=True, label="退回"),
-    Transition("investigate", ("on_site",), "investigated", FIELD, label="现场查处"),
-    Transition("reply", ("investigated", "transferred"), "replied", (*FIELD, *OFFICE), ("reply",), label="答复"),
-    Transition("follow_up", ("replied",), "followed_up", OFFICE, ("follow_up",), label="回访"),
-    Transition("close", ("followed_up",), "closed", LEADERS, ("close",), label="办结"),
-    Transition("archive", ("closed",), "archived", ("intake", *LEADERS), label="归档"),
-    Transition("reopen", ("replied", "followed_up", "closed"), "reopened", LEADERS, needs_reason=True, label="重新办理"),
+    Transition("investigate", ("on_site",), "investigated", roles_for("case.investigate"), label="现场查处"),
+    Transition("reply", ("investigated", "transferred"), "replied", roles_for("case.reply"), ("reply",), label="答复"),
+    Transition("follow_up", ("replied",), "followed_up", roles_for("case.follow_up"), ("follow_up",), label="回访"),
+    Transition("close", ("followed_up",), "closed", roles_for("case.close"), ("close",), label="办结"),
+    Transition("archive", ("closed",), "archived", roles_for("case.archive"), label="归档"),
+    Transition("reopen", ("replied", "followed_up", "closed"), "reopened", roles_for("case.reopen"), needs_reason=True, label="重新办理"),
 )}
 
 
@@ -67,7 +67,7 @@ def check_transition(state: str, action: str, role: str, reason: str | None = No
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise TransitionRefused(f"未知操作 {action!r} / unknown action; actions: {', '.join(TRANSITIONS)}")
-    if role != "system" and not may(role, transition.roles):
+    if role != "system" and not permits(role, f"case.{action}"):
         raise TransitionRefused(
             f"角色 {role} 不能执行「{transition.label}」/ role {role} may not {action}; "
             f"allowed: {', '.join(transition.roles)}", forbidden=True)

@@ -23,9 +23,9 @@ from dispatch.escalation import week_of
 from dispatch.events import record_event
 from dispatch.lifecycle import lock_case
 from dispatch.policy import load_policy
-from envpetition.auth import BUREAU_LEADERS, LEADERS, may
 from envpetition.errors import Conflict, Forbidden, InvalidInput, NotFound
 from envpetition.localtime import as_local
+from envpetition.permissions import permits, permits_on
 
 FIVE_DUTIES = ("包督办", "包调处", "包答复", "包回访", "包办结")
 LEADER_QUOTA = (2, 3)
@@ -34,7 +34,10 @@ INSERT_ORDER = """
 insert into supervision_orders (case_id, issued_by, issued_role, issued_at, instruction, deadline_at, clock_id)
 values (%s, %s, %s, %s, %s, %s, %s) returning id
 """
-SELECT_ORDER = "select id, case_id, clock_id, fulfilled_at from supervision_orders where id = %s for update"
+SELECT_ORDER = """
+select o.id, o.case_id, o.clock_id, o.fulfilled_at, c.team_id from supervision_orders o join cases c on c.id = o.case_id
+where o.id = %s for update of o
+"""
 FULFIL_ORDER = "update supervision_orders set fulfilled_at = %s, fulfilled_note = %s where id = %s"
 MEET_CLOCK = "update clocks set met_at = %s, outcome = 'met', next_alert_at = null where id = %s and met_at is null"
 COUNT_LEADER_MONTH = "select count(*) from leader_cases where leader = %s and month = %s"
@@ -53,7 +56,10 @@ INSERT_LISTED = """
 insert into listed_cases (case_id, title, listed_by, listed_at, target_date) values (%s, %s, %s, %s, %s) returning id
 """
 INSERT_ITEM = "insert into listed_case_items (listed_case_id, kind, title, due_date) values (%s, %s, %s, %s) returning id"
-SELECT_ITEM = "select i.id, i.done_at, l.closed_at from listed_case_items i join listed_cases l on l.id = i.listed_case_id where i.id = %s for update of i"
+SELECT_ITEM = """
+select i.id, i.done_at, l.closed_at, c.team_id from listed_case_items i join listed_cases l on l.id = i.listed_case_id
+left join cases c on c.id = l.case_id where i.id = %s for update of i
+"""
 DONE_ITEM = "update listed_case_items set done_at = %s, done_by = %s, evidence = %s where id = %s"
 SELECT_LISTED = "select id, closed_at from listed_cases where id = %s for update"
 OPEN_ITEMS = "select count(*) from listed_case_items where listed_case_id = %s and done_at is null"
@@ -94,7 +100,7 @@ def issue_supervision_order(
     deadline_at: datetime, now: datetime,
 ) -> int:
     """A leader's special supervision order with an absolute deadline; returns its id."""
-    if not may(role, LEADERS):
+    if not permits(role, "supervision.issue"):
         raise Forbidden(f"角色 {role} 不能下达督办令 / role {role} may not issue supervision orders")
     if not instruction.strip():
         raise InvalidInput("督办令必须写明要求 / a supervision order needs an instruction")
@@ -115,14 +121,16 @@ def issue_supervision_order(
 
 
 def fulfil_supervision_order(conn: psycopg.Connection[Any], order_id: int, *, actor: str, role: str, note: str,
-                             now: datetime) -> None:
-    """Report on a supervision order; meets its clock."""
+                             now: datetime, actor_team_id: int | None = None) -> None:
+    """Report on a supervision order (the case's own team or a leader); meets its clock."""
     if not note.strip():
         raise InvalidInput("必须报告办理情况 / a report is needed")
     with conn.transaction():
         row = conn.execute(SELECT_ORDER, (order_id,)).fetchone()
         if row is None:
             raise NotFound(f"督办令 {order_id} 不存在 / no supervision order {order_id}")
+        if not permits_on(role, "supervision.answer", user_team_id=actor_team_id, case_team_id=row[4]):
+            raise Forbidden("只有承办执法队或领导可以办复督办令 / only the case's team or a leader may answer")
         if row[3] is not None:
             raise Conflict("督办令已办复 / the supervision order has already been answered")
         conn.execute(FULFIL_ORDER, (now, note, order_id))
@@ -137,7 +145,7 @@ def month_of(moment: datetime) -> date:
 
 def take_leader_case(conn: psycopg.Connection[Any], case_id: int, *, leader: str, role: str, now: datetime) -> int:
     """A bureau leader takes a key case (at most 3 a month); returns the leader-case id."""
-    if not may(role, BUREAU_LEADERS):
+    if not permits(role, "leader_case.take"):
         raise Forbidden("只有局领导可以包案 / only bureau leaders take cases")
     month = month_of(now)
     with conn.transaction():
@@ -153,14 +161,17 @@ def take_leader_case(conn: psycopg.Connection[Any], case_id: int, *, leader: str
     return int(row[0])
 
 
-def mark_duty(conn: psycopg.Connection[Any], leader_case_id: int, duty: str, *, actor: str, now: datetime) -> dict[str, bool]:
-    """Tick one of the five duties of a leader's case."""
+def mark_duty(conn: psycopg.Connection[Any], leader_case_id: int, duty: str, *, actor: str, now: datetime,
+              role: str) -> dict[str, bool]:
+    """Tick one of the five duties of a leader's case (only the leader who holds it)."""
     if duty not in FIVE_DUTIES:
         raise InvalidInput(f"未知职责 {duty!r};应为 {'、'.join(FIVE_DUTIES)}")
     with conn.transaction():
         row = conn.execute(SELECT_LEADER_CASE, (leader_case_id,)).fetchone()
         if row is None:
             raise NotFound(f"包案 {leader_case_id} 不存在 / no leader case {leader_case_id}")
+        if not permits_on(role, "leader_case.duty", username=actor, leader=row[2]):
+            raise Forbidden("只有包案领导本人可以勾选包案职责 / only the leader who holds the case ticks its duties")
         duties = dict(row[3])
         duties[duty] = True
         conn.execute(SET_DUTIES, (Jsonb(duties), leader_case_id))
@@ -186,7 +197,7 @@ def list_case(
     target_date: date | None = None, items: list[tuple[str, str, date | None]] = (),  # type: ignore[assignment]
 ) -> int:
     """Put a hard problem on the listed-supervision board with milestones and checklist items."""
-    if not may(role, BUREAU_LEADERS):
+    if not permits(role, "listed.create"):
         raise Forbidden("只有局领导可以挂牌督办 / only bureau leaders list cases")
     if not title.strip() or not items:
         raise InvalidInput("挂牌督办需要标题和至少一个节点或清单项 / a title and at least one item are needed")
@@ -202,11 +213,15 @@ def list_case(
     return int(row[0])
 
 
-def complete_item(conn: psycopg.Connection[Any], item_id: int, *, actor: str, evidence: str, now: datetime) -> None:
+def complete_item(conn: psycopg.Connection[Any], item_id: int, *, actor: str, evidence: str, now: datetime,
+                  role: str, actor_team_id: int | None = None) -> None:
+    """Tick a listed case's item (the listed case's own team or a leader)."""
     with conn.transaction():
         row = conn.execute(SELECT_ITEM, (item_id,)).fetchone()
         if row is None:
             raise NotFound(f"清单项 {item_id} 不存在 / no item {item_id}")
+        if not permits_on(role, "listed.item_done", user_team_id=actor_team_id, case_team_id=row[3]):
+            raise Forbidden("只有承办执法队或领导可以销号 / only the case's team or a leader may tick its items")
         if row[1] is not None or row[2] is not None:
             raise Conflict("清单项已完成或已销号 / item already done or case closed")
         conn.execute(DONE_ITEM, (now, actor, evidence, item_id))
@@ -214,7 +229,7 @@ def complete_item(conn: psycopg.Connection[Any], item_id: int, *, actor: str, ev
 
 def close_listed_case(conn: psycopg.Connection[Any], listed_id: int, *, actor: str, role: str, now: datetime) -> None:
     """清单销号: close a listed case only when every item is done."""
-    if not may(role, BUREAU_LEADERS):
+    if not permits(role, "listed.close"):
         raise Forbidden("只有局领导可以销号 / only bureau leaders close listed cases")
     with conn.transaction():
         row = conn.execute(SELECT_LISTED, (listed_id,)).fetchone()

@@ -45,10 +45,28 @@ def may(role: str, group: Iterable[str]) -> bool:
 
 
 _hasher = PasswordHasher()
+# Verified when the username is unknown, so a wrong name costs the same argon2 work as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-envpetition")
+
+# Login throttle: the first FREE_FAILURES failures cost nothing, then each one doubles the wait
+# (2 s, 4 s, 8 s … capped at MAX_DELAY_S); an account at LOCK_AFTER failures is locked until an
+# administrator unlocks it. Addresses are only slowed down, never locked (a shared NAT would lock everyone).
+FREE_FAILURES = 3
+MAX_DELAY_S = 300
+LOCK_AFTER = 10
 
 
 class AuthError(Exception):
     """Login failed or a session is not valid."""
+
+
+class LoginThrottled(AuthError):
+    """Too many failed logins: wait ``retry_after`` seconds, or the account is locked (``locked``)."""
+
+    def __init__(self, message: str, retry_after: int, locked: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.locked = locked
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,19 @@ from user_sessions s join users u on u.id = s.user_id
 where s.token_hash = %s and s.expires_at > %s and u.active
 """
 DELETE_SESSION = "delete from user_sessions where token_hash = %s"
+THROTTLE = "select next_allowed_at, locked_at from login_throttle where key = any(%s)"
+FAILURE = """
+insert into login_throttle as t (key, failures, last_failure_at, next_allowed_at, locked_at)
+values (%(key)s, 1, %(now)s, null, null)
+on conflict (key) do update set failures = t.failures + 1, last_failure_at = %(now)s
+returning failures
+"""
+SET_THROTTLE = "update login_throttle set next_allowed_at = %s, locked_at = coalesce(locked_at, %s) where key = %s"
+CLEAR_THROTTLE = "delete from login_throttle where key = any(%s)"
+LOCKED_ACCOUNTS = """
+select substr(key, 6) as username, failures, last_failure_at, locked_at from login_throttle
+where key like 'user:%%' and locked_at is not null order by locked_at desc
+"""
 
 
 def hash_password(password: str) -> str:
@@ -102,19 +133,77 @@ def create_user(
     return int(row[0])
 
 
-def login(conn: psycopg.Connection[Any], username: str, password: str, *, now: datetime, hours: int = 12) -> str:
-    """Check the password and open a session; return the bearer token."""
-    row = conn.execute(SELECT_BY_NAME, (username,)).fetchone()
-    if row is None:
+def login_delay(failures: int) -> int:
+    """Seconds to wait after ``failures`` failed logins in a row (0 for the first few, then doubling)."""
+    if failures <= FREE_FAILURES:
+        return 0
+    return int(min(MAX_DELAY_S, 2 ** (failures - FREE_FAILURES)))
+
+
+def _throttle_keys(username: str, address: str | None) -> list[str]:
+    return [f"user:{username}"] + ([f"addr:{address}"] if address else [])
+
+
+def _check_throttle(conn: psycopg.Connection[Any], keys: list[str], now: datetime) -> None:
+    for next_allowed_at, locked_at in conn.execute(THROTTLE, (keys,)).fetchall():
+        if locked_at is not None:
+            raise LoginThrottled("账号已锁定,请联系管理员解锁 / account locked; an administrator must unlock it",
+                                 retry_after=3600, locked=True)
+        if next_allowed_at is not None and now < next_allowed_at:
+            wait = max(1, int((next_allowed_at - now).total_seconds() + 0.999))
+            raise LoginThrottled(f"登录失败次数过多,请 {wait} 秒后再试 / too many failed logins; retry in {wait} s",
+                                 retry_after=wait)
+
+
+def _record_failure(conn: psycopg.Connection[Any], keys: list[str], now: datetime) -> None:
+    for key in keys:
+        row = conn.execute(FAILURE, {"key": key, "now": now}).fetchone()
+        assert row is not None
+        failures = int(row[0])
+        locked = now if key.startswith("user:") and failures >= LOCK_AFTER else None
+        conn.execute(SET_THROTTLE, (now + timedelta(seconds=login_delay(failures)), locked, key))
+
+
+def login(conn: psycopg.Connection[Any], username: str, password: str, *, now: datetime, hours: int = 12,
+          address: str | None = None, replaces: str | None = None) -> str:
+    """Check the password and open a session; return the bearer token.
+
+    Failed attempts are throttled per account and per client ``address``; unknown usernames do the
+    same argon2 work as known ones. ``replaces``: the session token the client held before, revoked
+    (the session id changes at login).
+    """
+    keys = _throttle_keys(username, address)
+    with conn.transaction():
+        _check_throttle(conn, keys, now)
+        row = conn.execute(SELECT_BY_NAME, (username,)).fetchone()
+        password_hash = row[-1] if row is not None else _DUMMY_HASH
+        try:
+            _hasher.verify(password_hash, password)
+            ok = row is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            _record_failure(conn, keys, now)
+    if not ok or row is None:
         raise AuthError("用户名或密码错误 / wrong username or password")
-    user_id, *_, password_hash = row
-    try:
-        _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError) as exc:
-        raise AuthError("用户名或密码错误 / wrong username or password") from exc
     token = secrets.token_urlsafe(32)
-    conn.execute(INSERT_SESSION, (_token_hash(token), user_id, now + timedelta(hours=hours)))
+    with conn.transaction():
+        conn.execute(CLEAR_THROTTLE, (keys,))
+        if replaces:
+            conn.execute(DELETE_SESSION, (_token_hash(replaces),))
+        conn.execute(INSERT_SESSION, (_token_hash(token), row[0], now + timedelta(hours=hours)))
     return token
+
+
+def unlock(conn: psycopg.Connection[Any], username: str) -> bool:
+    """Lift an account's login lockout (and its delay); whether there was one."""
+    with conn.transaction():
+        return conn.execute(CLEAR_THROTTLE, ([f"user:{username}"],)).rowcount > 0
+
+
+def locked_accounts(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+    """Accounts locked by failed logins: (username, failures, last failure, locked at)."""
+    return conn.execute(LOCKED_ACCOUNTS).fetchall()
 
 
 def user_for_token(conn: psycopg.Connection[Any], token: str, *, now: datetime) -> User:
@@ -125,4 +214,5 @@ def user_for_token(conn: psycopg.Connection[Any], token: str, *, now: datetime) 
 
 
 def logout(conn: psycopg.Connection[Any], token: str) -> None:
+    """Revoke the session: the token stops working everywhere, not just in this browser."""
     conn.execute(DELETE_SESSION, (_token_hash(token),))

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     pool_min_size: int = 1
     pool_max_size: int = 8
     session_hours: int = 12
+    https: bool = False  # served over HTTPS (directly or behind a proxy): session cookies get ``Secure``
+    max_requests_in_progress: int | None = None  # above it: 503 + Retry-After at once; None: pool size - 2
+    max_body_bytes: int = 1_048_576  # larger request bodies are refused with 413 before any route reads them
+    vote_reopen_days: float = 30.0  # "unsatisfied" reopens a case closed at most this many days ago
     log_level: str = "INFO"
     # Metric CRS for every distance (e.g. "EPSG:4548"); empty: chosen from the areas' extent.
     metric_crs: str = ""

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
-from dispatch.followup import vote
+from dispatch.followup import REOPEN_WINDOW, vote
 from dispatch.views import case_status
+from envpetition import access_log
 from envpetition.errors import InvalidInput, NotFound
 from envpetition.views import areas_version
 from ingest import repository as repo
 from ingest.batch import Entry, IntakeContext, RowResult
 from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
-from ingest.privacy import mask_name, mask_phone
+from ingest.privacy import mask_name, mask_phone, mask_text
 from ingest.quarantine_view import RESOLVE
 from ingest.readers import OPEN311_COLUMNS
 from ingest.service import ingest_batch
@@ -91,21 +92,40 @@ def complaint_view(conn: psycopg.Connection[Any], complaint_id: int, *, unmasked
     row.pop("receipt_token")
     contact = conn.execute(CONTACT, (complaint_id,)).fetchone()
     name, phone = contact if contact else (None, None)
-    row["complainant"] = ({"name": name, "phone": phone} if unmasked
-                          else {"name": mask_name(name), "phone": mask_phone(phone)})
+    if unmasked:
+        row["complainant"] = {"name": name, "phone": phone}
+    else:
+        row["complainant"] = {"name": mask_name(name), "phone": mask_phone(phone)}
+        row["text"] = mask_text(row["text"])
     case = case_status(conn, [row["case_id"]]).get(row["case_id"], {}) if row["case_id"] is not None else {}
     row.update(case_state=case.get("state"), case_closed_at=case.get("closed_at"), expected_datetime=case.get("next_due"))
     return row
 
 
 def receipt(conn: psycopg.Connection[Any], token: str) -> dict[str, Any]:
-    """The complainant's own receipt: their complaint, their details unmasked, the case's progress."""
+    """The complainant's own receipt: their complaint as they wrote it, name and phone masked, the case's progress.
+
+    The token travels in links and browser histories, so name and phone are masked here as on the page.
+    """
     found = conn.execute(COMPLAINT_ID_BY_TOKEN, (token,)).fetchone()
     if found is None:
         raise NotFound("回执不存在 / receipt not found")
     view = complaint_view(conn, int(found[0]), unmasked=True)
+    contact = view["complainant"]
+    view["complainant"] = {"name": mask_name(contact["name"]), "phone": mask_phone(contact["phone"])}
     return {k: view[k] for k in ("id", "channel", "external_id", "received_at", "text", "categories", "case_id",
                                  "case_state", "case_closed_at", "expected_datetime", "complainant")}
+
+
+def complaint_view_for(conn: psycopg.Connection[Any], complaint_id: int, *, user_id: int, username: str, role: str,
+                       unmasked: bool, now: datetime, view: str = "api") -> dict[str, Any]:
+    """One complaint for a logged-in user; an unmasked view is written to the identity access log."""
+    with conn.transaction():
+        row = complaint_view(conn, complaint_id, unmasked=unmasked)
+        if unmasked:
+            access_log.record(conn, user_id=user_id, username=username, role=role, view=view, now=now,
+                              complaint_ids=[complaint_id])
+    return row
 
 
 def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float, crs: str | None,
@@ -137,16 +157,19 @@ def _resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, l
 
 
 def vote_by_receipt(conn: psycopg.Connection[Any], token: str, verdict: str, *, now: datetime,
-                    comment: str | None = None) -> dict[str, Any]:
-    """The complainant's satisfaction vote with their complaint's receipt token (no account needed)."""
+                    comment: str | None = None, reopen_window: timedelta = REOPEN_WINDOW) -> dict[str, Any]:
+    """The complainant's satisfaction vote with their complaint's receipt token (no account needed), one per round."""
     row = conn.execute(CASE_OF_RECEIPT, (token,)).fetchone()
     if row is None or row[1] is None:
         raise NotFound("回执号无效或尚未立案 / unknown receipt or no case yet")
     return vote(conn, row[1], verdict, via="receipt", now=now, actor="complainant", comment=comment,
-                complaint_id=row[0])
+                complaint_id=row[0], reopen_window=reopen_window)
 
 
 def complaints_of_case(conn: psycopg.Connection[Any], case_id: int) -> list[dict[str, Any]]:
-    """The complaints grouped under a case, oldest first (texts only: no complainant identity)."""
+    """The complaints grouped under a case, oldest first (texts with any identity typed into them masked)."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(CASE_COMPLAINTS, (case_id,)).fetchall()
+        rows = cur.execute(CASE_COMPLAINTS, (case_id,)).fetchall()
+    for row in rows:
+        row["text"] = mask_text(row["text"])
+    return rows

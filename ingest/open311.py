@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 
 from dispatch.views import case_status
 from ingest.classify import CATEGORIES, CATEGORY_LABELS
+from ingest.privacy import mask_text
 
 GROUPS = {"odour": "大气", "smoke_dust": "大气", "industrial_exhaust": "大气", "cooking_fumes": "大气",
           "noise_construction": "噪声", "noise_industrial": "噪声", "noise_social": "噪声", "noise_traffic": "噪声",
@@ -56,7 +57,7 @@ def as_request(row: dict[str, Any]) -> dict[str, Any]:
         "status_notes": row["state"],
         "service_name": CATEGORY_LABELS.get(code, code),
         "service_code": code,
-        "description": row["text"],
+        "description": mask_text(row["text"]),
         "agency_responsible": AGENCY,
         "service_notice": None,
         "requested_datetime": _iso(row["received_at"]),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
+from envpetition import access_log
 from ingest.fields import ALIAS_LOOKUP, header_key
-from ingest.privacy import mask_name, mask_phone
+from ingest.privacy import mask_name, mask_phone, mask_text
 
 OPEN_ROWS = """
 select id, kind, source, row_no, channel, external_id, reason, raw, created_at from quarantine
@@ -23,7 +25,9 @@ IDENTITY_KEYS = {"first_name", "last_name", "email"}
 
 
 def mask_raw(raw: Any) -> Any:
-    """The raw row with name and phone cells masked (any header the importers know for them)."""
+    """The raw row with name and phone cells masked (any header the importers know for them), identity in text too."""
+    if isinstance(raw, str):
+        return mask_text(raw)
     if not isinstance(raw, dict):
         return raw
     out = {}
@@ -33,6 +37,8 @@ def mask_raw(raw: Any) -> Any:
             out[key] = mask_phone(str(value))
         elif (field == "name" or key in IDENTITY_KEYS) and value is not None:
             out[key] = mask_name(str(value))
+        elif isinstance(value, str):
+            out[key] = mask_text(value)  # the complaint text (or any free text) may name the complainant
         else:
             out[key] = value
     return out
@@ -46,4 +52,15 @@ def open_quarantine(conn: psycopg.Connection[Any], *, kind: str | None = None, l
     if not unmasked:
         for row in rows:
             row["raw"] = mask_raw(row["raw"])
+    return rows
+
+
+def open_quarantine_for(conn: psycopg.Connection[Any], *, user_id: int, username: str, role: str, unmasked: bool,
+                        now: datetime, view: str, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Open quarantine rows for a logged-in user; the rows shown unmasked are written to the identity access log."""
+    with conn.transaction():
+        rows = open_quarantine(conn, kind=kind, limit=limit, unmasked=unmasked)
+        if unmasked:
+            access_log.record(conn, user_id=user_id, username=username, role=role, view=view, now=now,
+                              quarantine_ids=[r["id"] for r in rows])
     return rows

@@ -18,12 +18,13 @@ which would cap a batch at 20). Brokers that only speak 3.1.1 (the embedded amqt
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
 import time
 from contextlib import ExitStack
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from envpetition.db import connect
@@ -37,6 +38,26 @@ from monitoring.worker_config import Incoming, WorkerConfig, WorkerStats
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 256 * 1024
+OVERSIZE_KEPT_BYTES = 1024  # an oversize payload is dead-lettered as its digest and this much of its head
+
+
+def oversize_letter(topic: str, payload: bytes) -> DeadLetter:
+    """A dead letter for a payload too big to keep: its size, SHA-256 and first bytes, not the whole."""
+    digest = hashlib.sha256(payload).hexdigest()
+    return (topic, payload[:OVERSIZE_KEPT_BYTES],
+            f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}; sha256 {digest}; first "
+            f"{OVERSIZE_KEPT_BYTES} bytes kept")
+
+
+def implausible_time(ts: datetime, now: datetime, config: WorkerConfig) -> str | None:
+    """Why a reading's timestamp cannot be true (too far ahead, too old), or None when plausible."""
+    if ts > now + timedelta(seconds=config.max_ahead_s):
+        return f"timestamp {ts.isoformat()} is more than {config.max_ahead_s:g} s ahead of the server clock"
+    if ts.year < config.earliest_year:
+        return f"timestamp {ts.isoformat()} is before {config.earliest_year}"
+    if config.max_age_days is not None and ts < now - timedelta(days=config.max_age_days):
+        return f"timestamp {ts.isoformat()} is older than the retention of {config.max_age_days:g} days"
+    return None
 
 
 class IngestWorker:
@@ -108,12 +129,18 @@ class IngestWorker:
     def _parse(self, batch: list[Incoming]) -> Parsed:
         rows: list[Row] = []
         dead: list[DeadLetter] = []
+        now = datetime.now(UTC)
         for item in batch:
             if len(item.payload) > MAX_PAYLOAD_BYTES:
-                dead.append((item.topic, item.payload, f"payload of {len(item.payload)} bytes exceeds {MAX_PAYLOAD_BYTES}"))
+                dead.append(oversize_letter(item.topic, item.payload))
                 continue
             try:
-                rows.extend(payload_rows(item.topic, item.payload, self._writers[0].mns))
+                parsed = payload_rows(item.topic, item.payload, self._writers[0].mns)
+                reasons = sorted({r for r in (implausible_time(row[0], now, self.config) for row in parsed) if r})
+                if reasons:  # the message's plausible readings are kept; the message is kept with the reason
+                    dead.append((item.topic, item.payload, "; ".join(reasons)))
+                    parsed = [row for row in parsed if implausible_time(row[0], now, self.config) is None]
+                rows.extend(parsed)
             except PayloadError as exc:
                 dead.append((item.topic, item.payload, str(exc)))
             except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the stream

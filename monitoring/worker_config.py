@@ -58,6 +58,12 @@ class WorkerConfig:
     # before the newest stored reading, so replayed history is analysed as it arrives too.
     analyse_every_s: float | None = None
     analysis_hours: float = 26.0
+    # Plausible reading times: not more than this far ahead of the server clock (a device clock set
+    # to 9999 once stopped analysis city-wide), not older than ``max_age_days`` (None: no limit, so
+    # history can be replayed) and never before ``earliest_year``. Others are dead-lettered.
+    max_ahead_s: float = 600.0
+    max_age_days: float | None = None
+    earliest_year: int = 2000
     on_commit: Callable[[list[Incoming], float], None] | None = field(default=None, repr=False)
 
     @property

@@ -7,14 +7,14 @@ complainant's vote with a receipt token: the token is the credential.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from dashboard.deps import current_user, get_conn, require_role
+from dashboard.deps import action, current_user, get_conn, require_action, require_role
 from dashboard.dispatch_queries import case_with_complaints
 from dispatch import assignment, followup, kpi, ladder, lifecycle, orders, outbox, supervision, views
 from dispatch import deadlines as rules
@@ -24,6 +24,7 @@ from dispatch.policy import calendar_around, load_policy
 from envpetition import auth
 from envpetition.errors import Forbidden, InvalidInput
 from envpetition.localtime import as_local
+from envpetition.permissions import permits_on
 from envpetition.runtime import local_now
 from ingest import intake
 
@@ -148,8 +149,8 @@ def policy(conn: Conn, user: Reader, version: int | None = None) -> dict[str, An
             "rules": [vars(r) for r in p.rules.values()]}
 
 
-@router.post("/cases", status_code=201)
-def create_case(conn: Conn, user: Office, body: CaseIn) -> dict[str, Any]:
+@router.post("/cases", status_code=201, openapi_extra=action("case.create"))
+def create_case(conn: Conn, user: Annotated[auth.User, Depends(require_action("case.create"))], body: CaseIn) -> dict[str, Any]:
     """Open a case: clocks start, the team is found, the order is queued."""
     now = local_now()
     new = NewCase(title=body.title, opened_at=_local(body.opened_at) or now, priority=body.priority,
@@ -162,11 +163,11 @@ def create_case(conn: Conn, user: Office, body: CaseIn) -> dict[str, Any]:
 
 @router.get("/cases/{case_id}")
 def get_case(conn: Conn, user: Reader, case_id: int) -> dict[str, Any]:
-    """The case with events, clocks, escalations, orders, refusals, supervision, votes and complaints."""
+    """The case with events, clocks, escalations, orders, refusals, supervision, votes and complaints (identity masked)."""
     return case_with_complaints(conn, case_id)
 
 
-@router.post("/cases/{case_id}/actions")
+@router.post("/cases/{case_id}/actions", openapi_extra={"x-action": "case.{action}"})
 def act(conn: Conn, user: Staff, case_id: int, body: ActionIn) -> dict[str, Any]:
     """Move a case through its lifecycle; refused transitions answer 409 (state) or 403 (role)."""
     return lifecycle.transition(conn, case_id, body.action, actor=user.username, role=user.role, now=local_now(),
@@ -179,39 +180,39 @@ class DepartmentIn(BaseModel):
     department: str = Field(min_length=1, max_length=100)
 
 
-@router.post("/cases/{case_id}/departments", status_code=201)
-def add_department(conn: Conn, user: Office, case_id: int, body: DepartmentIn) -> dict[str, Any]:
+@router.post("/cases/{case_id}/departments", status_code=201, openapi_extra=action("case.department"))
+def add_department(conn: Conn, user: Annotated[auth.User, Depends(require_action("case.department"))], case_id: int, body: DepartmentIn) -> dict[str, Any]:
     """Involve another department; the first one asked leads and coordinates."""
     lifecycle.involve_department(conn, case_id, body.department, now=local_now())
     return {"departments": views.case_detail(conn, case_id)["departments"]}
 
 
-@router.post("/cases/{case_id}/escalate")
-def escalate(conn: Conn, user: Staff, case_id: int, body: ReasonIn) -> dict[str, Any]:
+@router.post("/cases/{case_id}/escalate", openapi_extra=action("case.escalate"))
+def escalate(conn: Conn, user: Annotated[auth.User, Depends(require_action("case.escalate"))], case_id: int, body: ReasonIn) -> dict[str, Any]:
     """Say "no" at the case's level: it moves up one level with the reason."""
     return ladder.refuse(conn, case_id, actor=user.username, role=user.role, reason=body.reason, now=local_now(),
                          actor_team_id=user.team_id)
 
 
-@router.post("/cases/{case_id}/final-no")
-def final_no(conn: Conn, user: Director, case_id: int, body: FinalNoIn) -> dict[str, Any]:
+@router.post("/cases/{case_id}/final-no", openapi_extra=action("case.final_no"))
+def final_no(conn: Conn, user: Annotated[auth.User, Depends(require_action("case.final_no"))], case_id: int, body: FinalNoIn) -> dict[str, Any]:
     return ladder.final_no(conn, case_id, actor=user.username, role=user.role, reason=body.reason,
                            suggestion=body.suggestion, now=local_now())
 
 
-@router.post("/cases/{case_id}/extend")
-def extend(conn: Conn, user: BureauLeader, case_id: int, body: ReasonIn) -> dict[str, Any]:
+@router.post("/cases/{case_id}/extend", openapi_extra=action("case.extend"))
+def extend(conn: Conn, user: Annotated[auth.User, Depends(require_action("case.extend"))], case_id: int, body: ReasonIn) -> dict[str, Any]:
     due = lifecycle.extend_case(conn, case_id, actor=user.username, role=user.role, reason=body.reason, now=local_now())
     return {"case_id": case_id, "close_due": due.isoformat()}
 
 
-@router.post("/clocks/{clock_id}/pause", status_code=204)
-def pause(conn: Conn, user: Leader, clock_id: int, body: ReasonIn) -> None:
+@router.post("/clocks/{clock_id}/pause", status_code=204, openapi_extra=action("clock.pause"))
+def pause(conn: Conn, user: Annotated[auth.User, Depends(require_action("clock.pause"))], clock_id: int, body: ReasonIn) -> None:
     lifecycle.pause_case_clock(conn, clock_id, actor=user.username, role=user.role, reason=body.reason, now=local_now())
 
 
-@router.post("/clocks/{clock_id}/resume")
-def resume(conn: Conn, user: Leader, clock_id: int) -> dict[str, Any]:
+@router.post("/clocks/{clock_id}/resume", openapi_extra=action("clock.resume"))
+def resume(conn: Conn, user: Annotated[auth.User, Depends(require_action("clock.resume"))], clock_id: int) -> dict[str, Any]:
     due = lifecycle.resume_case_clock(conn, clock_id, actor=user.username, role=user.role, now=local_now())
     return {"clock_id": clock_id, "due_at": due.isoformat()}
 
@@ -223,29 +224,29 @@ def clock_board(conn: Conn, user: Reader, team_id: int | None = None,
     return views.clock_board(conn, now=local_now(), team_id=team_id, limit=limit)
 
 
-@router.post("/cases/{case_id}/supervision-orders", status_code=201)
-def supervise(conn: Conn, user: Leader, case_id: int, body: SupervisionIn) -> dict[str, Any]:
+@router.post("/cases/{case_id}/supervision-orders", status_code=201, openapi_extra=action("supervision.issue"))
+def supervise(conn: Conn, user: Annotated[auth.User, Depends(require_action("supervision.issue"))], case_id: int, body: SupervisionIn) -> dict[str, Any]:
     order = supervision.issue_supervision_order(conn, case_id, actor=user.username, role=user.role,
                                                 instruction=body.instruction,
                                                 deadline_at=as_local(body.deadline_at), now=local_now())
     return {"supervision_order_id": order}
 
 
-@router.post("/supervision-orders/{order_id}/answer", status_code=204)
-def answer_supervision(conn: Conn, user: Staff, order_id: int, body: NoteIn) -> None:
+@router.post("/supervision-orders/{order_id}/answer", status_code=204, openapi_extra=action("supervision.answer"))
+def answer_supervision(conn: Conn, user: Annotated[auth.User, Depends(require_action("supervision.answer"))], order_id: int, body: NoteIn) -> None:
     supervision.fulfil_supervision_order(conn, order_id, actor=user.username, role=user.role, note=body.note,
-                                         now=local_now())
+                                         now=local_now(), actor_team_id=user.team_id)
 
 
-@router.post("/cases/{case_id}/leader-case", status_code=201)
-def take_case(conn: Conn, user: BureauLeader, case_id: int) -> dict[str, Any]:
+@router.post("/cases/{case_id}/leader-case", status_code=201, openapi_extra=action("leader_case.take"))
+def take_case(conn: Conn, user: Annotated[auth.User, Depends(require_action("leader_case.take"))], case_id: int) -> dict[str, Any]:
     return {"leader_case_id": supervision.take_leader_case(conn, case_id, leader=user.username, role=user.role,
                                                            now=local_now())}
 
 
-@router.post("/leader-cases/{leader_case_id}/duties")
-def duty_done(conn: Conn, user: BureauLeader, leader_case_id: int, body: DutyIn) -> dict[str, bool]:
-    return supervision.mark_duty(conn, leader_case_id, body.duty, actor=user.username, now=local_now())
+@router.post("/leader-cases/{leader_case_id}/duties", openapi_extra=action("leader_case.duty"))
+def duty_done(conn: Conn, user: Annotated[auth.User, Depends(require_action("leader_case.duty"))], leader_case_id: int, body: DutyIn) -> dict[str, bool]:
+    return supervision.mark_duty(conn, leader_case_id, body.duty, actor=user.username, now=local_now(), role=user.role)
 
 
 @router.get("/leader-quota")
@@ -254,8 +255,8 @@ def leader_quota(conn: Conn, user: Reader, month: Annotated[str | None, Query(pa
     return supervision.quota_report(conn, first)
 
 
-@router.post("/listed-cases", status_code=201)
-def create_listed(conn: Conn, user: BureauLeader, body: ListedIn) -> dict[str, Any]:
+@router.post("/listed-cases", status_code=201, openapi_extra=action("listed.create"))
+def create_listed(conn: Conn, user: Annotated[auth.User, Depends(require_action("listed.create"))], body: ListedIn) -> dict[str, Any]:
     listed = supervision.list_case(conn, title=body.title, actor=user.username, role=user.role, now=local_now(),
                                    case_id=body.case_id, target_date=body.target_date,
                                    items=[(i.kind, i.title, i.due_date) for i in body.items])
@@ -267,13 +268,14 @@ def get_listed(conn: Conn, user: Reader, include_closed: bool = False) -> list[d
     return supervision.listed_cases(conn, today=local_now().date(), include_closed=include_closed)
 
 
-@router.post("/listed-items/{item_id}/done", status_code=204)
-def item_done(conn: Conn, user: Staff, item_id: int, body: EvidenceIn) -> None:
-    supervision.complete_item(conn, item_id, actor=user.username, evidence=body.evidence, now=local_now())
+@router.post("/listed-items/{item_id}/done", status_code=204, openapi_extra=action("listed.item_done"))
+def item_done(conn: Conn, user: Annotated[auth.User, Depends(require_action("listed.item_done"))], item_id: int, body: EvidenceIn) -> None:
+    supervision.complete_item(conn, item_id, actor=user.username, evidence=body.evidence, now=local_now(),
+                              role=user.role, actor_team_id=user.team_id)
 
 
-@router.post("/listed-cases/{listed_id}/close", status_code=204)
-def close_listed(conn: Conn, user: BureauLeader, listed_id: int) -> None:
+@router.post("/listed-cases/{listed_id}/close", status_code=204, openapi_extra=action("listed.close"))
+def close_listed(conn: Conn, user: Annotated[auth.User, Depends(require_action("listed.close"))], listed_id: int) -> None:
     supervision.close_listed_case(conn, listed_id, actor=user.username, role=user.role, now=local_now())
 
 
@@ -289,24 +291,31 @@ def meeting(conn: Conn, user: Reader) -> dict[str, Any]:
     return supervision.weekly_meeting_list(conn, now=local_now())
 
 
-@router.post("/cases/{case_id}/follow-up")
-def follow_up(conn: Conn, user: Office, case_id: int, body: FollowUpIn) -> dict[str, Any]:
+@router.post("/cases/{case_id}/follow-up", openapi_extra=action("case.follow_up"))
+def follow_up(conn: Conn, user: Annotated[auth.User, Depends(require_action("case.follow_up"))], case_id: int, body: FollowUpIn) -> dict[str, Any]:
     return followup.record_follow_up(conn, case_id, actor=user.username, role=user.role, method=body.method,
                                      notes=body.notes, now=local_now())
 
 
-@router.post("/cases/{case_id}/votes", status_code=201)
-def staff_vote(conn: Conn, user: Office, case_id: int, body: VoteIn) -> dict[str, Any]:
+@router.post("/cases/{case_id}/votes", status_code=201, openapi_extra=action("case.vote"))
+def staff_vote(request: Request, conn: Conn, user: Annotated[auth.User, Depends(require_action("case.vote"))], case_id: int, body: VoteIn) -> dict[str, Any]:
     """A vote taken by staff during the follow-up call."""
     return followup.vote(conn, case_id, body.verdict, via="staff", now=local_now(), actor=user.username,
-                         comment=body.comment)
+                         comment=body.comment, reopen_window=reopen_window(request))
 
 
-@router.post("/receipts/{token}/vote", status_code=201)
-def receipt_vote(conn: Conn, token: Annotated[str, Path(min_length=4, max_length=200)], body: VoteIn) -> dict[str, Any]:
-    """The complainant's own vote with the receipt token (no account). Answers only the outcome."""
-    result = intake.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment)
-    return {"verdict": result["verdict"], "reopened": result["reopened"]}
+@router.post("/receipts/{token}/vote", status_code=201, openapi_extra=action("receipt.vote"))
+def receipt_vote(request: Request, conn: Conn, token: Annotated[str, Path(min_length=4, max_length=200)],
+                 body: VoteIn) -> dict[str, Any]:
+    """The complainant's own vote with the receipt token (no account), one per follow-up round. Answers the outcome."""
+    result = intake.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment,
+                                    reopen_window=reopen_window(request))
+    return {"verdict": result["verdict"], "reopened": result["reopened"], "feedback_only": result["feedback_only"]}
+
+
+def reopen_window(request: Request) -> timedelta:
+    """How long after closing an "unsatisfied" vote still reopens a case (the ``vote_reopen_days`` setting)."""
+    return timedelta(days=request.app.state.settings.vote_reopen_days)
 
 
 @router.get("/orders")
@@ -314,19 +323,19 @@ def list_orders(conn: Conn, user: Reader, case_id: int) -> list[dict[str, Any]]:
     return orders.case_orders(conn, case_id)
 
 
-@router.post("/orders/{order_id}/ack")
-def ack_order(conn: Conn, user: FieldStaff,
+@router.post("/orders/{order_id}/ack", openapi_extra=action("order.ack"))
+def ack_order(conn: Conn, user: Annotated[auth.User, Depends(require_action("order.ack"))],
               order_id: int) -> dict[str, Any]:
     """The team acknowledges a dispatch order (the same as an MQTT acknowledgement)."""
     order = orders.order_status(conn, order_id)
-    if user.role == "team_member" and user.team_id != order["team_id"]:
+    if not permits_on(user.role, "order.ack", user_team_id=user.team_id, case_team_id=order["team_id"]):
         raise Forbidden("只能确认本队的调度指令 / only the addressed team may acknowledge")
     orders.acknowledge(conn, order_id, by=user.username, now=local_now())
     return orders.order_status(conn, order_id)
 
 
-@router.post("/scan")
-def run_scan(conn: Conn, user: Leader) -> dict[str, Any]:
+@router.post("/scan", openapi_extra=action("escalation.scan"))
+def run_scan(conn: Conn, user: Annotated[auth.User, Depends(require_action("escalation.scan"))]) -> dict[str, Any]:
     """Run the escalation scanner now (it also runs periodically)."""
     return scan(conn, now=local_now())
 
@@ -346,14 +355,14 @@ def flags(conn: Conn, user: Leader) -> list[dict[str, Any]]:
     return views.accountability_flags(conn)
 
 
-@router.post("/routing-rules", status_code=201)
-def add_rule(conn: Conn, user: Admin, body: RoutingIn) -> dict[str, Any]:
+@router.post("/routing-rules", status_code=201, openapi_extra=action("routing.add"))
+def add_rule(conn: Conn, user: Annotated[auth.User, Depends(require_action("routing.add"))], body: RoutingIn) -> dict[str, Any]:
     return {"id": assignment.add_routing_rule(conn, category=body.category, area_id=body.area_id,
                                               team_id=body.team_id, department=body.department, rank=body.rank)}
 
 
-@router.post("/calendar/{day}")
-def set_calendar_day(conn: Conn, user: Admin, day: date, body: CalendarDayIn) -> dict[str, Any]:
+@router.post("/calendar/{day}", openapi_extra=action("calendar.set"))
+def set_calendar_day(conn: Conn, user: Annotated[auth.User, Depends(require_action("calendar.set"))], day: date, body: CalendarDayIn) -> dict[str, Any]:
     """Admin edit of the working calendar (kept when the calendar is re-seeded). Running clocks keep their due times."""
     from envpetition.calendar import set_day
 

@@ -9,7 +9,7 @@ import psycopg
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from dashboard.deps import current_user, get_conn, require_role
+from dashboard.deps import action, current_user, get_conn, require_action
 from envpetition import auth
 from envpetition.errors import NotFound
 from envpetition.localtime import LOCAL_TZ_NAME
@@ -19,7 +19,6 @@ from monitoring import incident_store, incident_views, trace_service
 router = APIRouter(tags=["incidents"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 User = Annotated[auth.User, Depends(current_user)]
-INVESTIGATORS = auth.MONITORING + auth.FIELD  # who records what an investigation found
 
 
 class InvestigationIn(BaseModel):
@@ -51,9 +50,10 @@ def case_trace(case_id: int, conn: Conn, user: User) -> dict[str, Any]:
     return trace_service.case_trace(conn, case_id)
 
 
-@router.put("/api/incidents/{incident_id}/investigation", summary="Record the confirmed source of an incident")
+@router.put("/api/incidents/{incident_id}/investigation", summary="Record the confirmed source of an incident",
+            openapi_extra=action("incident.investigation"))
 def put_investigation(incident_id: int, body: InvestigationIn, conn: Conn,
-                      user: Annotated[auth.User, Depends(require_role(INVESTIGATORS))],
+                      user: Annotated[auth.User, Depends(require_action("incident.investigation"))],
                       ) -> dict[str, Any]:
     if incident_views.get_incident(conn, incident_id) is None:
         raise NotFound(f"事件不存在 / no incident {incident_id}")

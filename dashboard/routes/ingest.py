@@ -9,8 +9,8 @@ import psycopg
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from dashboard.deps import current_user, get_conn, require_role
-from envpetition import auth
+from dashboard.deps import action, current_user, get_conn, require_action, require_role
+from envpetition import access_log, auth
 from envpetition.errors import InvalidInput, NotFound
 from envpetition.runtime import local_now
 from ingest import corrections, intake, label_view, open311
@@ -19,9 +19,11 @@ from ingest.classify import CATEGORIES
 router = APIRouter(tags=["ingest"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 CurrentUser = Annotated[auth.User, Depends(current_user)]
-Intake = Annotated[auth.User, Depends(require_role(auth.INTAKE))]
-# who may correct a label: the intake seat and the leaders who read the case (auth.OFFICE)
-Labeller = Annotated[auth.User, Depends(require_role(auth.OFFICE))]
+Intake = Annotated[auth.User, Depends(require_action("complaint.create"))]
+Director = Annotated[auth.User, Depends(require_role(auth.DIRECTOR))]
+# who may correct a label: the intake seat and the leaders who read the case
+Labeller = Annotated[auth.User, Depends(require_action("complaint.label"))]
+LabelReader = Annotated[auth.User, Depends(require_role(auth.OFFICE))]
 
 
 class ComplaintIn(BaseModel):
@@ -60,7 +62,7 @@ def _result(result: Any) -> dict[str, Any]:
     return data
 
 
-@router.post("/api/complaints", status_code=201)
+@router.post("/api/complaints", status_code=201, openapi_extra=action("complaint.create"))
 def post_complaint(body: ComplaintIn, conn: Conn, user: Intake) -> dict[str, Any]:
     """Register one complaint: located, classified, de-duplicated, put in a case. Bad input is quarantined (422)."""
     payload = body.model_dump(exclude={"channel"})
@@ -75,11 +77,12 @@ def post_complaint(body: ComplaintIn, conn: Conn, user: Intake) -> dict[str, Any
 
 @router.get("/api/complaints/{complaint_id}")
 def get_complaint(complaint_id: int, conn: Conn, user: CurrentUser) -> dict[str, Any]:
-    """One complaint; the complainant is masked except for the intake role."""
-    return intake.complaint_view(conn, complaint_id, unmasked=auth.may(user.role, auth.INTAKE))
+    """One complaint; the complainant is masked except for the intake role, whose view is written to the access log."""
+    return intake.complaint_view_for(conn, complaint_id, user_id=user.id, username=user.username, role=user.role,
+                                     unmasked=user.role in auth.INTAKE, now=local_now())
 
 
-@router.post("/api/complaints/{complaint_id}/labels", status_code=201)
+@router.post("/api/complaints/{complaint_id}/labels", status_code=201, openapi_extra=action("complaint.label"))
 def post_labels(complaint_id: int, body: LabelsIn, conn: Conn, user: Labeller) -> dict[str, Any]:
     """Correct a complaint's categories and priority; stored as a training label."""
     label_id = corrections.record_correction(conn, complaint_id, categories=body.categories, priority=body.priority,
@@ -88,7 +91,7 @@ def post_labels(complaint_id: int, body: LabelsIn, conn: Conn, user: Labeller) -
 
 
 @router.get("/api/complaints/{complaint_id}/labels")
-def get_labels(complaint_id: int, conn: Conn, user: Labeller) -> dict[str, Any]:
+def get_labels(complaint_id: int, conn: Conn, user: LabelReader) -> dict[str, Any]:
     """Why the complaint has its labels (lexicon terms, n-grams, rules, model version) and its corrections."""
     found = label_view.explain_complaints(conn, [complaint_id])
     if complaint_id not in found:
@@ -105,13 +108,24 @@ def get_receipt(token: str, conn: Conn) -> dict[str, Any]:
 @router.get("/api/quarantine")
 def get_quarantine(conn: Conn, user: CurrentUser, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
     """Open quarantine rows for a person to fix; identity masked except for intake."""
-    from ingest.quarantine_view import open_quarantine
+    from ingest.quarantine_view import open_quarantine_for
 
-    return open_quarantine(conn, kind=kind, limit=min(max(limit, 1), 1000), unmasked=auth.may(user.role, auth.INTAKE))
+    return open_quarantine_for(conn, kind=kind, limit=min(max(limit, 1), 1000), user_id=user.id,
+                               username=user.username, role=user.role, unmasked=user.role in auth.INTAKE,
+                               now=local_now(), view="api")
 
 
-@router.post("/api/quarantine/{quarantine_id}/place")
-def place_quarantined(quarantine_id: int, body: PlaceIn, conn: Conn, user: Intake) -> dict[str, Any]:
+@router.get("/api/identity-access-log")
+def get_identity_access_log(conn: Conn, user: Director, complaint_id: int | None = None,
+                            limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                            offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
+    """Who was shown a complainant's identity unmasked, when, and which complaint (the director reads it)."""
+    return access_log.recent(conn, complaint_id=complaint_id, limit=limit, offset=offset)
+
+
+@router.post("/api/quarantine/{quarantine_id}/place", openapi_extra=action("quarantine.place"))
+def place_quarantined(quarantine_id: int, body: PlaceIn, conn: Conn,
+                      user: Annotated[auth.User, Depends(require_action("quarantine.place"))]) -> dict[str, Any]:
     """Give a 'needs location' row its coordinates; it is imported and the quarantine row closed."""
     result = intake.resolve_quarantined(conn, quarantine_id, lon=body.lon, lat=body.lat, crs=body.crs,
                                         now=local_now(), actor=user.username, role=user.role)
@@ -168,7 +182,7 @@ def open311_request(request_id: int, conn: Conn) -> list[dict[str, Any]]:
     return found
 
 
-@router.post("/open311/v2/requests.json", status_code=201)
+@router.post("/open311/v2/requests.json", status_code=201, openapi_extra=action("complaint.create"))
 async def open311_post(request: Request, conn: Conn, user: Intake) -> list[dict[str, Any]]:
     """Create a request (form-encoded or JSON, GeoReport v2 fields); answers the new id and a notice."""
     if request.headers.get("content-type", "").startswith("application/json"):

@@ -9,7 +9,7 @@ import psycopg
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from dashboard.deps import current_user, get_conn, require_role
+from dashboard.deps import action, current_user, get_conn, require_action
 from envpetition import auth
 from envpetition.errors import NotFound
 from monitoring import queries, sensors
@@ -35,9 +35,9 @@ def list_sensors(conn: Conn, user: Annotated[auth.User, Depends(current_user)]) 
     return sensors.list_sensors(conn)
 
 
-@router.put("/api/monitoring/sensors/{sensor_id}")
+@router.put("/api/monitoring/sensors/{sensor_id}", openapi_extra=action("sensor.save"))
 def put_sensor(sensor_id: str, body: SensorIn, conn: Conn,
-               user: Annotated[auth.User, Depends(require_role(auth.MONITORING))]) -> dict[str, Any]:
+               user: Annotated[auth.User, Depends(require_action("sensor.save"))]) -> dict[str, Any]:
     sensors.save_sensor(conn, sensors.Sensor(**{**body.model_dump(), "id": sensor_id}))
     saved = sensors.get_sensor(conn, sensor_id)
     assert saved is not None

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from dashboard import queries
-from dashboard.deps import SESSION_COOKIE
+from dashboard.deps import SESSION_COOKIE, client_address, session_token, set_session_cookie
 from dashboard.dispatch_queries import case_with_complaints
 from dashboard.map_figure import hotspot_map
 from dashboard.templating import Conn, PageUser, templates
@@ -36,18 +36,28 @@ def login_page(request: Request, error: str | None = None) -> Response:
 
 
 @router.post("/login")
-def login_form(conn: Conn, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
+def login_form(request: Request, conn: Conn, username: Annotated[str, Form(max_length=100)],
+               password: Annotated[str, Form(max_length=200)]) -> Response:
+    """Log in from the page; a new session id every time, the one the browser held before is revoked."""
     try:
-        token = auth.login(conn, username, password, now=local_now())
+        token = auth.login(conn, username, password, now=local_now(), address=client_address(request),
+                           replaces=request.cookies.get(SESSION_COOKIE), hours=request.app.state.settings.session_hours)
+    except auth.LoginThrottled as exc:
+        return templates.TemplateResponse(request, "login.html", {"error": str(exc)}, status_code=429,
+                                          headers={"Retry-After": str(exc.retry_after)})
     except auth.AuthError:
         return RedirectResponse("/login?error=1", status_code=303)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax")
+    set_session_cookie(request, response, token)
     return response
 
 
 @router.get("/logout")
-def logout_page() -> Response:
+def logout_page(request: Request, conn: Conn) -> Response:
+    """Revoke the session on the server, then forget the cookie."""
+    token = session_token(request)
+    if token:
+        auth.logout(conn, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -70,7 +80,7 @@ def home(request: Request, conn: Conn, user: PageUser) -> Response:
 def case_page(request: Request, case_id: int, conn: Conn, user: PageUser, labelled: int | None = None,
               label_error: str | None = None) -> Response:
     """One case: history, clocks, the complaints' texts. No complainant identity on this page."""
-    case = case_with_complaints(conn, case_id)  # NotFound → 404
+    case = case_with_complaints(conn, case_id)  # NotFound → 404; identity in the texts masked by ingest
     ladder_view = None
     if auth.may(user.role, auth.LEADERS):
         ladder_view = {"label": LEVEL_LABELS.get(case["level"], case["level"]),

@@ -6,7 +6,7 @@ identity never appears here, except masked on the complainant's own receipt.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,11 +21,11 @@ from dispatch import followup, kpi, ladder, lifecycle, orders, supervision, view
 from dispatch.states import TRANSITIONS
 from envpetition import auth
 from envpetition.errors import DomainError, Forbidden, InvalidInput, NotFound
+from envpetition.permissions import permits_on
 from envpetition.runtime import local_now
 from ingest import intake
 from ingest.classify import CATEGORY_LABELS
 from ingest.intake import receipt as complaint_receipt
-from ingest.privacy import mask_name, mask_phone
 
 router = APIRouter(include_in_schema=False)
 BOARD_ROWS = 30  # per level on the unfiltered board; the level filter shows all (up to 500)
@@ -127,7 +127,7 @@ def team_ack(conn: Conn, user: FieldUser, order_id: int, team: Annotated[int | N
     """Acknowledge a dispatch order from the page (the same as the MQTT acknowledgement)."""
     try:
         order = orders.order_status(conn, order_id)
-        if user.role == "team_member" and user.team_id != order["team_id"]:
+        if not permits_on(user.role, "order.ack", user_team_id=user.team_id, case_team_id=order["team_id"]):
             raise Forbidden("只能确认本队的调度指令 / only the addressed team may acknowledge")
         case_id = orders.acknowledge(conn, order_id, by=user.username, now=local_now())
     except DomainError as exc:
@@ -180,8 +180,8 @@ def kpi_page(request: Request, conn: Conn, user: LeaderPage,
 def _receipt_view(conn: Conn, token: str) -> dict[str, Any]:
     """The complainant's own complaint, identity masked, progress as state labels and dates (no staff names)."""
     view = complaint_receipt(conn, token)
-    contact = view.pop("complainant")
-    view["name"], view["phone"] = mask_name(contact["name"]), mask_phone(contact["phone"])
+    contact = view.pop("complainant")  # already masked by the receipt
+    view["name"], view["phone"] = contact["name"], contact["phone"]
     view["progress"], view["reply"], view["votes"] = [], None, []
     if view["case_id"] is not None:
         case = views.case_detail(conn, view["case_id"])
@@ -215,7 +215,8 @@ def receipt_vote(request: Request, conn: Conn, token: Token, verdict: Annotated[
                  comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """The complainant's satisfaction vote; "unsatisfied" reopens the case (dispatch does it)."""
     try:
-        result = intake.vote_by_receipt(conn, token, verdict, now=local_now(), comment=comment.strip() or None)
+        result = intake.vote_by_receipt(conn, token, verdict, now=local_now(), comment=comment.strip() or None,
+                                        reopen_window=timedelta(days=request.app.state.settings.vote_reopen_days))
     except NotFound:
         return _refused(request, None, "回执不存在 / receipt not found", 404)
     except DomainError as exc:

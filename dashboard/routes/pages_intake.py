@@ -13,7 +13,7 @@ from envpetition.errors import DomainError
 from envpetition.runtime import local_now
 from ingest import corrections, intake, label_view
 from ingest.classify import CATEGORY_LABELS
-from ingest.quarantine_view import open_quarantine
+from ingest.quarantine_view import open_quarantine_for
 
 router = APIRouter(include_in_schema=False)
 CHANNELS = {"12369": "12369 热线", "12345": "12345 热线", "visit": "来访", "letter": "来信", "api": "其他"}
@@ -25,7 +25,9 @@ LabelUser = Annotated[auth.User, Depends(page_role(auth.OFFICE))]
 def _render(request: Request, conn: Any, user: auth.User, **extra: Any) -> Response:
     context = {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "channels": CHANNELS, "crs_choices": CRS_CHOICES,
-        "category_labels": CATEGORY_LABELS, "quarantine": open_quarantine(conn, limit=50, unmasked=True),
+        "category_labels": CATEGORY_LABELS,
+        "quarantine": open_quarantine_for(conn, limit=50, user_id=user.id, username=user.username, role=user.role,
+                                          unmasked=True, now=local_now(), view="intake page"),
         "form": {}, "result": None, "error": None, "why": None, "choices": label_view.form_choices(), **extra,
     }
     return templates.TemplateResponse(request, "intake.html", context)

@@ -12,6 +12,7 @@ from dashboard.templating import Conn, PageUser, templates
 from envpetition import auth
 from envpetition.errors import InvalidInput
 from envpetition.localtime import LOCAL_TZ_NAME, as_local
+from envpetition.runtime import local_now
 from monitoring.incident_views import accuracy_by_month, list_incidents
 from monitoring.queries import bucketed, span
 from monitoring.sensors import list_sensors
@@ -43,6 +44,8 @@ def monitoring_page(
     t0, t1 = _parse_local(start), _parse_local(end)
     if chosen is not None:
         first, last = span(conn, chosen["id"])
+        if last is not None:  # a device clock set to 9999 must not move (or overflow) the window
+            last = min(last, local_now())
         t1 = t1 or (last + timedelta(seconds=1) if last else None)
         t0 = t0 or (max(first, t1 - timedelta(days=7)) if first and t1 else None)
         if t0 and t1:

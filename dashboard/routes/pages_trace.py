@@ -8,10 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from dashboard.routes.incidents import INVESTIGATORS
 from dashboard.templating import Conn, PageUser, templates
 from dashboard.trace_figure import cpf_polar, trace_map
-from envpetition import auth
+from envpetition import auth, permissions
 from monitoring import trace_service
 from monitoring.attribution import TERMS
 
@@ -26,7 +25,7 @@ def _page(request: Request, user: Any, trace: dict[str, Any], title: str) -> Res
     return templates.TemplateResponse(request, "trace_incident.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "trace": trace, "title": title,
         "terms": TERMS, "term_labels": TERM_LABELS, "map": trace_map(trace).to_json(),
-        "polar": polar.to_json() if polar else None, "can_record": auth.may(user.role, INVESTIGATORS),
+        "polar": polar.to_json() if polar else None, "can_record": permissions.permits(user.role, "incident.investigation"),
     })
 
 

@@ -137,7 +137,7 @@ def test_receipt_vote_needs_no_account_and_reveals_nothing(app_client, make_user
                      "values ('12369', 'a', now(), 'x', %s, 'receipt-abc')", (case_id,))
         conn.execute("update cases set state = 'replied' where id = %s", (case_id,))
     r = app_client.post(f"{BASE}/receipts/receipt-abc/vote", json={"verdict": "satisfied"})
-    assert r.status_code == 201 and r.json() == {"verdict": "satisfied", "reopened": False}
+    assert r.status_code == 201 and r.json() == {"verdict": "satisfied", "reopened": False, "feedback_only": False}
     assert app_client.post(f"{BASE}/receipts/wrong-token/vote", json={"verdict": "satisfied"}).status_code == 404
 
 

@@ -102,7 +102,7 @@ REFUSED = [(s, a) for a, t in TRANSITIONS.items() for s in STATES if s not in t.
 def test_invalid_transitions_are_refused(conn, city, state, action):
     case_id = put_in_state(conn, city, state)
     with pytest.raises(Conflict, match="cannot"):
-        transition(conn, case_id, action, actor="admin", role="admin", now=NOW, reason="r",
+        transition(conn, case_id, action, actor="admin", role="system", now=NOW, reason="r",
                    team_id=city["west_team"], department="住建局")
     assert state_of(conn, case_id) == state
     assert events(conn, case_id) == ["registered"]
@@ -115,7 +115,7 @@ VALID = [(s, a) for a, t in TRANSITIONS.items() for s in t.sources]
 def test_every_valid_transition(conn, city, state, action):
     case_id = put_in_state(conn, city, state)
     conn.execute("update cases set team_id = %s where id = %s", (city["west_team"], case_id))
-    result = transition(conn, case_id, action, actor="admin", role="admin", now=NOW, reason="原因",
+    result = transition(conn, case_id, action, actor="admin", role="system", now=NOW, reason="原因",
                         team_id=city["west_team"], department="住建局")
     assert result == {"case_id": case_id, "from": state, "to": TRANSITIONS[action].target}
     row = conn.execute("select kind, from_state, to_state, actor, reason from case_events where case_id = %s "
@@ -145,7 +145,7 @@ def test_only_the_assigned_team_moves_the_case(conn, city):
 def test_reason_is_mandatory(conn, city, action):
     case_id = put_in_state(conn, city, TRANSITIONS[action].sources[-1])
     with pytest.raises(Conflict, match="reason"):
-        transition(conn, case_id, action, actor="admin", role="admin", now=NOW, reason="  ", department="住建局")
+        transition(conn, case_id, action, actor="admin", role="system", now=NOW, reason="  ", department="住建局")
 
 
 def test_transfer_sets_the_lead_department_and_stops_arrival(conn, city):
@@ -171,10 +171,10 @@ def test_unknown_case_and_action(conn, city):
     from envpetition.errors import NotFound
 
     with pytest.raises(NotFound):
-        transition(conn, 999999, "accept", actor="a", role="admin", now=NOW)
+        transition(conn, 999999, "accept", actor="a", role="system", now=NOW)
     case_id = new_case(conn, city)
     with pytest.raises(Conflict, match="unknown action"):
-        transition(conn, case_id, "teleport", actor="a", role="admin", now=NOW)
+        transition(conn, case_id, "teleport", actor="a", role="system", now=NOW)
 
 
 def test_a_new_policy_version_never_rewrites_running_clocks(conn, city):

@@ -37,9 +37,16 @@ def test_supervision_order_runs_an_absolute_clock_until_answered(conn, city):
     scan(conn, now=at("2026-10-10 18:30"))
     assert conn.execute("select threshold from escalations e join supervision_orders s on s.clock_id = e.clock_id "
                         "where s.id = %s order by 1", (order,)).fetchall() == [(50,), (80,), (100,)]
-    supervision.fulfil_supervision_order(conn, order, actor="队长", role="team_member", note="已查处", now=at("2026-10-10 19:00"))
+    team = conn.execute("select team_id from cases where id = %s", (case_id,)).fetchone()[0]
+    for role, team_id in (("team_member", team + 1000), ("team_member", None), ("intake", None), ("admin", None)):
+        with pytest.raises(Forbidden):  # another team, no team, the intake seat, the administrator
+            supervision.fulfil_supervision_order(conn, order, actor="x", role=role, note="已查处", now=T0,
+                                                 actor_team_id=team_id)
+    supervision.fulfil_supervision_order(conn, order, actor="队长", role="team_member", note="已查处", now=at("2026-10-10 19:00"),
+                                         actor_team_id=team)
     with pytest.raises(Conflict):
-        supervision.fulfil_supervision_order(conn, order, actor="队长", role="team_member", note="again", now=T0)
+        supervision.fulfil_supervision_order(conn, order, actor="队长", role="team_member", note="again", now=T0,
+                                             actor_team_id=team)
     with pytest.raises(Forbidden):
         supervision.issue_supervision_order(conn, case_id, actor="x", role="team_member", instruction="i",
                                             deadline_at=at("2026-10-11 18:00"), now=T0)
@@ -55,10 +62,13 @@ def test_leader_cases_quota_and_five_duties(conn, city):
     with pytest.raises(Conflict, match="quota"):
         supervision.take_leader_case(conn, cases[3], leader="王副局长", role="deputy_director", now=T0)
     first = supervision.take_leader_case(conn, cases[3], leader="李局长", role="director", now=T0)
+    for who, role in (("王副局长", "deputy_director"), ("admin", "admin")):  # not the leader who holds it
+        with pytest.raises(Forbidden):
+            supervision.mark_duty(conn, first, supervision.FIVE_DUTIES[0], actor=who, now=T0, role=role)
     for duty in supervision.FIVE_DUTIES:
-        supervision.mark_duty(conn, first, duty, actor="李局长", now=T0)
+        supervision.mark_duty(conn, first, duty, actor="李局长", now=T0, role="director")
     with pytest.raises(InvalidInput):
-        supervision.mark_duty(conn, first, "包吃包住", actor="李局长", now=T0)
+        supervision.mark_duty(conn, first, "包吃包住", actor="李局长", now=T0, role="director")
     report = supervision.quota_report(conn, date(2026, 10, 1), leaders=["赵副局长"])
     assert report["supervision_month"] is True  # October opens a quarter
     by = {r["leader"]: r for r in report["leaders"]}
@@ -79,12 +89,18 @@ def test_listed_case_closes_only_when_every_item_is_done(conn, city):
     assert [i["overdue"] for i in items] == [True, False]
     with pytest.raises(Conflict, match="items still open"):
         supervision.close_listed_case(conn, listed, actor="李局长", role="director", now=T0)
+    team = conn.execute("select team_id from cases where id = %s", (case_id,)).fetchone()[0]
+    for role, team_id in (("team_member", team + 1000), ("team_member", None), ("intake", None), ("admin", None)):
+        with pytest.raises(Forbidden):
+            supervision.complete_item(conn, items[0]["id"], actor="x", evidence="", now=T0, role=role,
+                                      actor_team_id=team_id)
     for item in items:
-        supervision.complete_item(conn, item["id"], actor="队长", evidence="检测报告", now=T0)
+        supervision.complete_item(conn, item["id"], actor="队长", evidence="检测报告", now=T0, role="team_member",
+                                  actor_team_id=team)
     supervision.close_listed_case(conn, listed, actor="李局长", role="director", now=at("2027-01-10 10:00"))
     assert supervision.listed_cases(conn, today=date(2027, 1, 10)) == []
     with pytest.raises(Conflict):
-        supervision.complete_item(conn, items[0]["id"], actor="x", evidence="", now=T0)
+        supervision.complete_item(conn, items[0]["id"], actor="x", evidence="", now=T0, role="director")
 
 
 def test_unsatisfied_vote_by_receipt_reopens_and_enters_the_ledger(conn, city):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import shapely
 
+from envpetition.areas import Area, save_area
 from envpetition.db import connect
 from envpetition.geo_crs import wgs84_to_gcj02
 from monitoring.hj212 import build_packet, parse_packet
@@ -139,3 +143,44 @@ def test_two_writers_store_every_reading_once(start_worker: Any, fresh_database_
     assert count(fresh_database_url, "select count(*) from readings") == 2000
     assert count(fresh_database_url, "select sum(n) from readings_1h") == 2000
     assert worker.stats.rows_new == 2000 and worker.stats.batches > 2
+
+
+def test_a_reading_dated_9999_is_dead_lettered_and_analysis_goes_on(
+    start_worker: Any, fresh_database_url: str, mqtt_url: str, topic_prefix: str
+) -> None:
+    now = datetime.now().astimezone().replace(second=0, microsecond=0)
+    with connect(fresh_database_url, autocommit=True) as c:
+        save_area(c, Area("community", "焦化新村", shapely.box(117.846, 30.953, 117.848, 30.955)), now=now - timedelta(days=1))
+        c.execute("insert into sensors (id, kind, name, mn, area_class, pollutants, units, attributes, lon, lat) values "
+                  "('B9', 'fixed', '厂界', 'TLEB340705CJ000099', '2', '{a21001}', '{mg/m3}', '{\"role\": \"boundary\"}',"
+                  " 117.847, 30.954)")
+    start_worker(analyse_every_s=0.5)
+    broken = {"ts": "9999-12-31T23:59:00+08:00", "pollutant": "a21001", "value": 0.1}
+    ahead = {"ts": (now + timedelta(hours=1)).isoformat(), "pollutant": "a21001", "value": 0.1}
+    base = now - timedelta(minutes=30)
+    readings = [{"ts": (base + timedelta(minutes=m)).isoformat(), "pollutant": "a21001", "value": 3.0 if m == 5 else 0.2}
+                for m in range(10)]
+    with Publisher(mqtt_url) as pub:
+        pub.publish(topic(topic_prefix, "B9"), json.dumps(broken))
+        pub.publish(topic(topic_prefix, "B9"), json.dumps(ahead))
+        time.sleep(1.5)  # the broken reading is in before the real one, as in the field
+        pub.publish(topic(topic_prefix, "B9"), json.dumps({"readings": readings}))
+    assert wait_for(lambda: count(fresh_database_url, "select count(*) from cases where proactive") == 1, 20)
+    assert count(fresh_database_url, "select count(*) from readings where ts > now() + interval '1 day'") == 0
+    with connect(fresh_database_url, autocommit=True) as c:
+        reasons = [r for (r,) in c.execute("select reason from dead_letters order by id").fetchall()]
+    assert len(reasons) == 2 and all("ahead of the server clock" in r for r in reasons), reasons
+    assert any("9999-12-31" in r for r in reasons)  # two writers: the letters' order is not the sending order
+
+
+def test_an_oversize_payload_is_dead_lettered_as_a_digest(
+    start_worker: Any, fresh_database_url: str, mqtt_url: str, topic_prefix: str
+) -> None:
+    worker = start_worker()
+    huge = json.dumps({"ts": T0.isoformat(), "pollutant": "a34004", "value": 1, "pad": "x" * 600_000}).encode()
+    with Publisher(mqtt_url) as pub:
+        pub.publish(topic(topic_prefix, "S1"), huge)
+    assert wait_for(lambda: worker.stats.messages_committed >= 1)
+    with connect(fresh_database_url, autocommit=True) as c:
+        ((size, reason),) = c.execute("select length(payload), reason from dead_letters").fetchall()
+    assert size <= 1024 and hashlib.sha256(huge).hexdigest() in reason and str(len(huge)) in reason
