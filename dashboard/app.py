@@ -53,6 +53,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         core,
         dispatch,
         ingest,
+        maps,
         monitoring,
         pages,
         pages_dispatch,
@@ -60,7 +61,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         pages_monitoring,
     )
 
-    for module in (core, ingest, monitoring, dispatch, pages, pages_intake, pages_monitoring, pages_dispatch):
+    for module in (core, ingest, monitoring, dispatch, maps, pages, pages_intake, pages_monitoring, pages_dispatch):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
