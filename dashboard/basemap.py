@@ -104,12 +104,14 @@ def base_source(conn: psycopg.Connection[Any]) -> BaseSource:
     >>> sorted({f["properties"]["layer"] for f in source.geojson["features"]})  # doctest: +SKIP
     ['community', 'district', 'enterprise', 'grid', 'place', 'road', 'water']
     """
-    features = [_feature(a.kind, a.name, a.geom, id=a.id) for a in current_areas(conn)]
+    city = current_areas(conn)
+    features = [_feature(a.kind, a.name, a.geom, id=a.id) for a in city]
     features += [_feature(f.layer, f.name, f.geom, **{"class": f.attributes.get("class", "")})
                  for f in current_features(conn)]
     geojson = {"type": "FeatureCollection", "features": features}
     text = json.dumps(geojson, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    shapes = [shapely.geometry.shape(f["geometry"]) for f in features if f["properties"]["layer"] != "place"]
+    # The city is its areas: a river or a road running out of town must not zoom every map out.
+    shapes = [a.geom for a in city] or [shapely.geometry.shape(f["geometry"]) for f in features]
     bounds = tuple(shapely.total_bounds(shapes)) if shapes else (117.73, 30.88, 117.89, 31.00)
     return BaseSource(geojson=geojson, version=hashlib.sha1(text.encode()).hexdigest()[:12],
                       bounds=bounds)  # type: ignore[arg-type]
