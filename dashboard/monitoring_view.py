@@ -8,7 +8,12 @@ from typing import Any
 import psycopg
 
 from dashboard.basemap import base_source
-from dashboard.monitoring_figures import multi_sensor_figure, pollution_rose_figure, sensor_map, wind_rose_figure
+from dashboard.monitoring_figures import (
+    multi_sensor_figure,
+    pollution_rose_figure,
+    sensor_map,
+    wind_rose_figure,
+)
 from envpetition.errors import InvalidInput
 from envpetition.geo_crs import distance_m
 from envpetition.settings import Settings
