@@ -202,10 +202,11 @@ def _city_layers() -> list[dict[str, Any]]:
                    "circle-stroke-width": 1}},
         _label("district-label", _is("district"), size=16, color="#57534e", maxzoom=13.5, bold=True),
         _label("road-label", _is("road"), size=12, color="#44403c", minzoom=11.5, line=True),
-        _label("water-label", ["all", _is("place"), ["==", ["get", "class"], "water"]], size=13, color="#1d4e89"),
+        _label("water-label", ["any", _is("water"), ["all", _is("place"), ["==", ["get", "class"], "water"]]],
+               size=13, color="#1d4e89"),
         _label("place-label", ["all", _is("place"), ["!=", ["get", "class"], "water"]], size=12.5),
-        _label("community-label", _is("community"), size=11, minzoom=13.5),
-        _label("enterprise-label", _is("enterprise"), size=11, color="#1f4e79", minzoom=13),
+        _label("community-label", _is("community"), size=11, minzoom=12.8),
+        _label("enterprise-label", _is("enterprise"), size=11, color="#1f4e79", minzoom=12.5),
     ]
 
 

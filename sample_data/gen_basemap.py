@@ -4,7 +4,7 @@ Deterministic and drawn from the geometry already built (no random stream of its
 sample files do not change): the four main roads follow the shared edges of the enforcement grids
 (communities and plants keep a 40 m margin inside their grid, so no road crosses one), the river
 runs along the city's north-west side and the lake sits in the first gap near its target that
-clears every polygon by 60 m. Written to ``areas/basemap.geojson`` (kind = layer).
+clears every polygon by 60 m. Water is labelled from its polygons. Written to ``areas/basemap.geojson`` (kind = layer).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ RIVER_HALF_WIDTH = 650
 RIVERSIDE_ROAD_OFFSET = 1000  # 滨江大道, on the land side of the bank
 LAKE = ("天井湖", (-1500, -450), (420, 260))  # name, target centre, half axes (m)
 PLACES = [  # name, class, position (m)
-    ("长江", "water", (-8300, 2000)),
     ("铜官山", "mountain", (-300, 5000)),
     ("笠帽山", "mountain", (-2600, -3900)),
     ("铜陵站", "station", (2150, -1800)),
@@ -99,5 +98,4 @@ def basemap_features(grids, communities, enterprises) -> list[dict]:
     ]
     feats += [_feature("road", name, geom, **{"class": "main"}) for name, geom in main_roads]
     feats += [_feature("place", name, Point(xy), **{"class": cls}) for name, cls, xy in PLACES]
-    feats.append(_feature("place", lake_name, lake_geom.representative_point(), **{"class": "water"}))
     return feats

@@ -68,4 +68,4 @@ def test_the_sample_city_ships_water_roads_and_places(conn: psycopg.Connection[A
     layers = {f.layer for f in current_features(conn)}
     assert layers == {"water", "road", "place"}
     names = {f.name for f in current_features(conn)}
-    assert {"长江", "天井湖", "长江路", "石城大道", "铜陵站"} <= names
+    assert {"长江", "天井湖", "长江路", "石城大道", "铜陵站"} <= names  # water is named by its polygons
