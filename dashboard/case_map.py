@@ -61,11 +61,11 @@ def surroundings(case: dict[str, Any], areas: list[Area], sensors: list[dict[str
         return None
     here = _metric(shapely.Point(lon, lat))
     plants = [a for a in areas if a.kind == "enterprise"]
-    plant_d = shapely.distance(here, _metric(np.array([a.geom for a in plants]))) if plants else []
+    plant_d = shapely.distance(here, _metric(np.array([a.geom for a in plants]))) if plants else np.zeros(0)
     enterprises = sorted(((a, float(d)) for a, d in zip(plants, plant_d, strict=True) if d <= ENTERPRISE_RADIUS_M),
                          key=lambda pair: pair[1])
     fixed = [s for s in sensors if s.get("lon") is not None and s.get("kind") in ("fixed", "met")]
-    sensor_d = distance_m(lon, lat, [s["lon"] for s in fixed], [s["lat"] for s in fixed]) if fixed else []
+    sensor_d = distance_m(lon, lat, [s["lon"] for s in fixed], [s["lat"] for s in fixed]) if fixed else np.zeros(0)
     monitors = sorted(((s, float(d)) for s, d in zip(fixed, sensor_d, strict=True) if d <= MONITOR_RADIUS_M),
                       key=lambda pair: pair[1])
     return CaseSurroundings(lon, lat, community, enterprises, monitors)

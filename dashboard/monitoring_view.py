@@ -72,6 +72,7 @@ def monitoring_context(conn: psycopg.Connection[Any], settings: Settings, *, sen
     if code is None:
         return context
     measuring = [sid for sid in chosen if code in by_id[sid]["pollutants"]]
+    context.update(measuring=measuring, not_measuring=[sid for sid in chosen if sid not in measuring])
     unit = _unit(by_id[measuring[0]], code)
     first, last = span(conn, measuring[0])
     end = end or (last + timedelta(seconds=1) if last else None)
