@@ -10,8 +10,12 @@ drawn over one base style built here. One line puts the base under any figure::
 and the template draws it with the served helper (it makes the GeoJSON URL absolute, which
 MapLibre's worker needs, and sets ``responsive``)::
 
-    <script src="/assets/plotly.min.js"></script><script src="/static/basemap.js"></script>
-    <script>plotMap("map", {{ figure | safe }});</script>
+    <script defer src="/assets/plotly.min.js"></script><script defer src="/static/basemap.js"></script>
+    <link rel="stylesheet" href="/static/maps.css">
+    <div id="map" class="map-box"></div>
+    <script>addEventListener("DOMContentLoaded", () => plotMap("map", {{ figure | safe }}));</script>
+
+(``defer``: the page's text paints before plotly.js is parsed.)
 
 What the base holds, bottom to top: a plain background; the configured raster tiles
 (``ENVPETITION_MAP_TILES_URL``: an XYZ/WMTS template, e.g. a provincial 天地图 node with its key or

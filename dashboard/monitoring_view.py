@@ -18,7 +18,7 @@ from envpetition.errors import InvalidInput
 from envpetition.geo_crs import distance_m
 from envpetition.settings import Settings
 from monitoring.pollutants import pollutant_name, unit_symbol
-from monitoring.queries import bucketed_many, hourly_wind, latest_values, span
+from monitoring.queries import bucketed_many, hourly_wind, latest_values
 from monitoring.roses import pollution_rose, wind_rose
 from monitoring.sensors import list_sensors
 
@@ -74,12 +74,14 @@ def monitoring_context(conn: psycopg.Connection[Any], settings: Settings, *, sen
     measuring = [sid for sid in chosen if code in by_id[sid]["pollutants"]]
     context.update(measuring=measuring, not_measuring=[sid for sid in chosen if sid not in measuring])
     unit = _unit(by_id[measuring[0]], code)
-    first, last = span(conn, measuring[0])
-    end = end or (last + timedelta(seconds=1) if last else None)
-    start = start or (max(first, end - DEFAULT_WINDOW) if first and end else None)
-    context.update(start=start, end=end, unit=unit_symbol(unit))
     located = [s["id"] for s in sensors if s.get("lon") is not None and code in s["pollutants"]]
-    latest = latest_values(conn, located, code)
+    latest = latest_values(conn, list(dict.fromkeys(located + measuring)), code)
+    # Default window: the week up to the first chosen sensor's newest reading of this factor.
+    newest = latest[measuring[0]]["ts"] if measuring[0] in latest else None
+    end = end or (newest + timedelta(seconds=1) if newest else None)
+    start = start or (end - DEFAULT_WINDOW if end else None)
+    context.update(start=start, end=end, unit=unit_symbol(unit))
+    latest = {k: v for k, v in latest.items() if k in located}
     context["latest"] = sorted(({"sensor": by_id[k], **v} for k, v in latest.items()), key=lambda r: -r["value"])
     source = base_source(conn)
     context["map"] = sensor_map(sensors, latest, code, unit, source, settings, set(chosen)).to_json()

@@ -1,6 +1,7 @@
 """Take the README's screenshots from a running demo: `python docs/screenshots.py [BASE_URL]`.
 
-Uses Debian's Chromium through Playwright, like the page tests.
+Uses Debian's Chromium through Playwright, like the page tests. The machine needs a CJK font
+(`apt-get install fonts-wqy-microhei` or `fonts-noto-cjk`), or the Chinese shows as boxes.
 """
 
 import sys
@@ -12,13 +13,17 @@ BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(__file__).parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-PAGES = {"dashboard.png": ("director", "/"), "monitoring.png": ("monitor", "/monitoring?sensor=S01&bucket=1+hour"),
-         "intake.png": ("intake", "/intake"), "board.png": ("chief", "/board"), "team.png": ("chief", "/team?team=6"), "kpi.png": ("director", "/kpi")}
+PAGES = {"dashboard.png": ("director", "/"), "monitoring.png": ("monitor", "/monitoring?sensor=S01&sensor=S02&sensor=S09&pollutant=a21001"),
+         "intake.png": ("intake", "/intake"), "board.png": ("chief", "/board"), "team.png": ("chief", "/team?team=6"), "kpi.png": ("director", "/kpi"),
+         "case.png": ("chief", "/cases/1"),
+         "monitoring-phone.png": ("monitor", "/monitoring?sensor=S01&sensor=S02&pollutant=a21001", 390, 844),
+         "case-phone.png": ("chief", "/cases/1", 390, 844)}
 
 with sync_playwright() as pw:
     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-    for name, (user, path) in PAGES.items():
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+    for name, (user, path, *size) in PAGES.items():
+        width, height = size or (1400, 900)
+        page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(BASE + "/login")
         page.fill("input[name=username]", user)
         page.fill("input[name=password]", "envpetition-demo")

@@ -32,10 +32,11 @@ class BasemapImportSummary:
     file: str
     features: int = 0
     layers: dict[str, str] = field(default_factory=dict)  # layer -> created | updated | unchanged
+    stored: int = 0  # features written as new versions
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "features": self.features, "layers": self.layers,
+        return {"file": self.file, "features": self.features, "created": self.stored, "layers": self.layers,
                 "rejected": len(self.rejected), "rejections": self.rejected}
 
 
@@ -78,4 +79,5 @@ def import_basemap(conn: psycopg.Connection[Any], path: str | Path, *, now: date
             by_layer.setdefault(feature.layer, []).append(feature)
         for name, features in by_layer.items():
             summary.layers[name] = replace_layer(conn, name, features, now=now, source=path.name)
+            summary.stored += 0 if summary.layers[name] == "unchanged" else len(features)
     return summary

@@ -67,11 +67,16 @@ def exceedances(conn: psycopg.Connection[Any], start: datetime, end: datetime, l
 
 
 # Several sensors, one factor: the raw code and the device's own hourly average (code:1h) together.
+# One backward index scan per series (the key is sensor, pollutant, ts); "= any" of both would sort them all.
 LATEST_SQL = """
 select s.id as sensor_id, r.ts, r.value, r.pollutant
 from sensors s cross join lateral (
-    select ts, value, pollutant from readings
-    where sensor_id = s.id and pollutant = any(%(codes)s) and """ + VALID + """
+    select * from (
+        (select ts, value, pollutant from readings where sensor_id = s.id and pollutant = %(raw)s
+           and """ + VALID + """ order by ts desc limit 1)
+        union all
+        (select ts, value, pollutant from readings where sensor_id = s.id and pollutant = %(hourly)s
+           and """ + VALID + """ order by ts desc limit 1)) both_series
     order by ts desc limit 1) r
 where s.id = any(%(sensors)s)
 """
@@ -113,7 +118,7 @@ def _codes(code: str) -> list[str]:
 def latest_values(conn: psycopg.Connection[Any], sensor_ids: list[str], code: str) -> dict[str, dict[str, Any]]:
     """The newest valid reading of ``code`` (or its hourly average) per sensor that has one."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(LATEST_SQL, {"codes": _codes(code), "sensors": sensor_ids}).fetchall()
+        rows = cur.execute(LATEST_SQL, {"raw": code, "hourly": f"{code}:1h", "sensors": sensor_ids}).fetchall()
     return {r["sensor_id"]: r for r in rows}
 
 

@@ -1,4 +1,5 @@
 // Draw a plotly figure whose map uses the city's base style (dashboard/basemap.py).
+// Load this and plotly.min.js with "defer" and call plotMap from a DOMContentLoaded listener.
 // MapLibre loads GeoJSON and tiles in a web worker, which needs absolute URLs: make them so.
 function plotMap(id, fig, config) {
   const abs = (u) => (typeof u === "string" && u.startsWith("/") ? window.location.origin + u : u);

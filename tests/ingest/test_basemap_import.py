@@ -38,6 +38,7 @@ def test_layers_import_bad_features_are_quarantined_with_the_reason(conn: psycop
     ])
     summary = import_basemap(conn, path, now=NOW)
     assert summary.layers == {"road": "created", "water": "created", "place": "created"}
+    assert summary.as_dict()["created"] == 4 and summary.as_dict()["rejected"] == 3
     reasons = {r["feature"]: r["reason"] for r in summary.rejected}
     assert set(reasons) == {5, 6, 7}
     assert "takes LineString or MultiLineString, got Point" in reasons[5]
