@@ -49,8 +49,8 @@ import shapely
 from shapely.geometry import mapping
 
 from envpetition.areas import current_areas
-from envpetition.basemap import current_features
 from envpetition.settings import Settings
+from envpetition.views import current_map_features
 
 CITY_URL = "/map/city.geojson"
 VECTOR_TILES_URL = "/map/tiles/{z}/{x}/{y}.pbf"
@@ -111,7 +111,7 @@ def base_source(conn: psycopg.Connection[Any]) -> BaseSource:
     city = current_areas(conn)
     features = [_feature(a.kind, a.name, a.geom, id=a.id) for a in city]
     features += [_feature(f.layer, f.name, f.geom, **{"class": f.attributes.get("class", "")})
-                 for f in current_features(conn)]
+                 for f in current_map_features(conn)]
     geojson = {"type": "FeatureCollection", "features": features}
     text = json.dumps(geojson, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     # The city is its areas: a river or a road running out of town must not zoom every map out.

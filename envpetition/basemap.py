@@ -1,6 +1,6 @@
 """Repository of the city's base-map layers: water, rivers, roads, railways, place names.
 
-The bureau imports them as GeoJSON (or any vector file) with ``envpetition areas basemap FILE``;
+Reads are in ``envpetition/views.py`` (``current_map_features``). The bureau imports them as GeoJSON (or any vector file) with ``envpetition areas basemap FILE``;
 the pages draw them under the districts, grids, communities and enterprises so that a map needs no
 tile server. Geometry is EPSG:4326 WKB, like ``areas``. Importing a layer replaces its current
 features as one new version (the old rows get ``valid_to``), unless nothing changed.
@@ -26,10 +26,6 @@ MAP_LAYERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "place": ("地名", ("Point",)),
 }
 
-SELECT_CURRENT = """
-select id, layer, name, attributes, geom from map_features
-where valid_to is null and layer = any(%s) order by layer, id
-"""
 SELECT_LAYER_WKB = "select name, attributes, geom from map_features where valid_to is null and layer = %s order by id"
 CLOSE_LAYER = "update map_features set valid_to = %s where valid_to is null and layer = %s"
 INSERT_FEATURE = """
@@ -79,9 +75,3 @@ def replace_layer(conn: psycopg.Connection[Any], layer: str, features: list[MapF
                                       min_lon, min_lat, max_lon, max_lat, source, now))
     return "updated" if old else "created"
 
-
-def current_features(conn: psycopg.Connection[Any], layers: tuple[str, ...] = tuple(MAP_LAYERS)) -> list[MapFeature]:
-    """Every current feature of the given layers, geometry decoded."""
-    rows = conn.execute(SELECT_CURRENT, (list(layers),)).fetchall()
-    return [MapFeature(layer=lyr, name=n, attributes=a, geom=shapely.from_wkb(bytes(g)), id=i)
-            for i, lyr, n, a, g in rows]

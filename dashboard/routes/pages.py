@@ -13,7 +13,6 @@ from dashboard import queries
 from dashboard.basemap import base_source
 from dashboard.case_map import case_map, surroundings
 from dashboard.deps import SESSION_COOKIE
-from dashboard.dispatch_queries import ladder_history
 from dashboard.map_figure import hotspot_map
 from dashboard.templating import Conn, PageUser, templates
 from dispatch import views
@@ -74,9 +73,9 @@ def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Res
     """One case: history, clocks, the complaints' texts. No complainant identity on this page."""
     case = views.case_detail(conn, case_id)  # NotFound → 404
     ladder_view = None
-    if user.role in ("section_chief", "deputy_director", "director", "admin"):
+    if auth.may(user.role, auth.LEADERS):
         ladder_view = {"label": LEVEL_LABELS.get(case["level"], case["level"]),
-                       "history": ladder_history(conn, case_id), "labels": LEVEL_LABELS, "level_at": LEVEL_AT}
+                       "history": views.ladder_history(conn, case_id), "labels": LEVEL_LABELS, "level_at": LEVEL_AT}
     near = surroundings(case, current_areas(conn, ("community", "enterprise")), list_sensors(conn))
     figure = case_map(near, base_source(conn), request.app.state.settings).to_json() if near else None
     return templates.TemplateResponse(request, "case.html", {

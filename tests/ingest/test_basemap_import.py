@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from envpetition.basemap import current_features
+from envpetition.views import current_map_features
 from ingest.basemap_import import import_basemap
 from ingest.sample import load_sample_areas
 
@@ -46,7 +46,7 @@ def test_layers_import_bad_features_are_quarantined_with_the_reason(conn: psycop
     quarantined = conn.execute("select row_no, reason from quarantine where source = 'basemap:base.geojson' "
                                "and kind = 'bad_area' order by row_no").fetchall()
     assert [r[0] for r in quarantined] == [5, 6, 7]
-    roads = [f for f in current_features(conn, ("road",))]
+    roads = [f for f in current_map_features(conn, ("road",))]
     assert [(f.name, f.attributes) for f in roads] == [("长江路", {"class": "main"}), ("翠湖路", {})]
 
 
@@ -57,8 +57,8 @@ def test_reimport_keeps_old_versions_and_notices_no_change(conn: psycopg.Connect
     moved = {"type": "Point", "coordinates": [117.815, 30.946]}
     second = _write(tmp_path / "b.geojson", [_f("place", "铜官山", moved), _f("place", "笠帽山", POINT)])
     assert import_basemap(conn, second, now=NOW + timedelta(days=2)).layers == {"place": "updated"}
-    assert sorted(f.name for f in current_features(conn, ("place",))) == ["笠帽山", "铜官山"]
-    assert [f.name for f in current_features(conn, ("road",))] == ["长江路"]  # a layer not in the file stays
+    assert sorted(f.name for f in current_map_features(conn, ("place",))) == ["笠帽山", "铜官山"]
+    assert [f.name for f in current_map_features(conn, ("road",))] == ["长江路"]  # a layer not in the file stays
     closed = conn.execute("select count(*) from map_features where layer = 'place' and valid_to is not null").fetchone()
     assert closed == (1,)
 
@@ -66,7 +66,7 @@ def test_reimport_keeps_old_versions_and_notices_no_change(conn: psycopg.Connect
 def test_the_sample_city_ships_water_roads_and_places(conn: psycopg.Connection[Any]) -> None:
     summary = load_sample_areas(conn, SAMPLE, now=NOW)
     assert summary["basemap.geojson"]["rejected"] == 0
-    layers = {f.layer for f in current_features(conn)}
+    layers = {f.layer for f in current_map_features(conn)}
     assert layers == {"water", "road", "place"}
-    names = {f.name for f in current_features(conn)}
+    names = {f.name for f in current_map_features(conn)}
     assert {"长江", "天井湖", "长江路", "石城大道", "铜陵站"} <= names  # water is named by its polygons
