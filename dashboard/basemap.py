@@ -204,7 +204,7 @@ def _city_layers() -> list[dict[str, Any]]:
          "filter": ["all", _is("place"), ["in", ["get", "class"], ["literal", ["station", "landmark"]]]],
          "paint": {"circle-radius": 3, "circle-color": "#44403c", "circle-stroke-color": "#ffffff",
                    "circle-stroke-width": 1}},
-        _label("district-label", _is("district"), size=16, color="#57534e", maxzoom=13.5, bold=True),
+        _label("district-label", _is("district"), size=16, color="#57534e", maxzoom=12.5, bold=True),
         _label("road-label", _is("road"), size=12, color="#44403c", minzoom=11.5, line=True),
         _label("water-label", ["any", _is("water"), ["all", _is("place"), ["==", ["get", "class"], "water"]]],
                size=13, color="#1d4e89"),

@@ -70,7 +70,7 @@ def contrast_failures(page: Any) -> list[str]:
 
 
 def rendered_labels(page: Any, div_id: str, layer_ids: list[str], expected: list[str], at_least: int | None = None,
-                    timeout_ms: int = 30000) -> list[str]:
+                    timeout_ms: int = 120_000) -> list[str]:
     """Names MapLibre placed on screen in the given symbol layers of a plotly map, once ``at_least`` of
     ``expected`` are (default all; labels that collide are hidden, so a small screen may show fewer)."""
     need = len(expected) if at_least is None else at_least
