@@ -24,13 +24,6 @@ SERIES_SQL = {
     "1h": """select bucket as ts, total / n as value, n, min, max from readings_1h
              where sensor_id = %s and pollutant = %s and bucket >= %s and bucket < %s and n > 0 order by bucket limit %s""",
 }
-BUCKETED_SQL = """
-select date_bin(%(bucket)s::interval, ts, timestamptz '2000-01-01 00:00+08') as bucket,
-       pollutant, avg(value) as value, max(value) as peak, count(*) as n
-from readings
-where sensor_id = %(sensor)s and ts >= %(start)s and ts < %(end)s and """ + VALID + """
-group by 1, 2 order by 1
-"""
 SPAN_SQL = "select min(ts), max(ts) from readings where sensor_id = %s"
 EXCEEDANCES_SQL = """
 select e.*, s.name as sensor_name from exceedances e join sensors s on s.id = e.sensor_id
@@ -45,13 +38,6 @@ def series(conn: psycopg.Connection[Any], sensor_id: str, pollutant: str, start:
         raise InvalidInput(f"resolution must be one of {', '.join(SERIES_SQL)}")
     with conn.cursor(row_factory=dict_row) as cur:
         return list(cur.execute(SERIES_SQL[resolution], (sensor_id, pollutant, start, end, limit)).fetchall())
-
-
-def bucketed(conn: psycopg.Connection[Any], sensor_id: str, start: datetime, end: datetime,
-             bucket: str) -> list[dict[str, Any]]:
-    """Every pollutant of one sensor averaged into buckets of ``bucket`` (e.g. '10 minutes'), local midnight origin."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(BUCKETED_SQL, {"bucket": bucket, "sensor": sensor_id, "start": start, "end": end}))
 
 
 def span(conn: psycopg.Connection[Any], sensor_id: str) -> tuple[datetime | None, datetime | None]:
