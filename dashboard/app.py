@@ -58,6 +58,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     from dashboard.routes import (
         core,
         dispatch,
+        incidents,
         ingest,
         maps,
         monitoring,
@@ -65,9 +66,11 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         pages_dispatch,
         pages_intake,
         pages_monitoring,
+        pages_trace,
     )
 
-    for module in (core, ingest, monitoring, dispatch, maps, pages, pages_intake, pages_monitoring, pages_dispatch):
+    for module in (core, ingest, monitoring, incidents, dispatch, maps, pages, pages_intake, pages_monitoring,
+                   pages_trace, pages_dispatch):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -12,7 +12,7 @@ from shapely.geometry import mapping
 
 from dashboard.basemap import BaseSource, apply_base, focus_view
 from envpetition.areas import Area
-from envpetition.geo_crs import distance_m, to_metric
+from envpetition.geo_crs import distance_m, metric_crs_for, to_metric
 from envpetition.settings import Settings
 
 ENTERPRISE_RADIUS_M = 2000.0
@@ -34,8 +34,8 @@ class CaseSurroundings:
     monitors: list[tuple[dict[str, Any], float]] = field(default_factory=list)
 
 
-def _metric(geom: Any) -> Any:
-    return shapely.transform(geom, lambda xy: np.column_stack(to_metric(xy[:, 0], xy[:, 1])))
+def _metric(geom: Any, crs: str) -> Any:
+    return shapely.transform(geom, lambda xy: np.column_stack(to_metric(xy[:, 0], xy[:, 1], crs)))
 
 
 def surroundings(case: dict[str, Any], areas: list[Area], sensors: list[dict[str, Any]]) -> CaseSurroundings | None:
@@ -59,9 +59,10 @@ def surroundings(case: dict[str, Any], areas: list[Area], sensors: list[dict[str
         lon, lat = point.x, point.y
     else:
         return None
-    here = _metric(shapely.Point(lon, lat))
     plants = [a for a in areas if a.kind == "enterprise"]
-    plant_d = shapely.distance(here, _metric(np.array([a.geom for a in plants]))) if plants else np.zeros(0)
+    crs = metric_crs_for([lon, *(b for a in plants for b in (a.geom.bounds[0], a.geom.bounds[2]))])
+    here = _metric(shapely.Point(lon, lat), crs)
+    plant_d = shapely.distance(here, _metric(np.array([a.geom for a in plants]), crs)) if plants else np.zeros(0)
     enterprises = sorted(((a, float(d)) for a, d in zip(plants, plant_d, strict=True) if d <= ENTERPRISE_RADIUS_M),
                          key=lambda pair: pair[1])
     fixed = [s for s in sensors if s.get("lon") is not None and s.get("kind") in ("fixed", "met")]

@@ -9,14 +9,15 @@ import psycopg
 from psycopg.rows import dict_row
 
 from envpetition.errors import InvalidInput
+from envpetition.localtime import LOCAL_BIN_ORIGIN_SQL
+from monitoring.flags import VALID_READING_SQL
 
-# Readings that count: a value, and a data flag that is not maintenance, fault or calibration.
-VALID = "value is not null and (flag is null or flag in ('N', 'S', 'T'))"
+VALID = VALID_READING_SQL
 SERIES_SQL = {
     "raw": """select ts, value, flag from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
               order by ts limit %s""",
     # Computed from readings through the primary key: the same SQL with or without TimescaleDB.
-    "1m": """select date_bin('1 minute', ts, timestamptz '2000-01-01 00:00:00+08') as ts, avg(value) as value,
+    "1m": """select date_bin('1 minute', ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as ts, avg(value) as value,
                     count(value) as n, min(value) as min, max(value) as max
              from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
                and """ + VALID + """
@@ -81,7 +82,7 @@ from sensors s cross join lateral (
 where s.id = any(%(sensors)s)
 """
 HOURLY_MANY_SQL = """
-select date_bin(%(bucket)s::interval, bucket, timestamptz '2000-01-01 00:00+08') as bucket, sensor_id,
+select date_bin(%(bucket)s::interval, bucket, """ + LOCAL_BIN_ORIGIN_SQL + """) as bucket, sensor_id,
        sum(total) / sum(n) as value, max(max) as peak
 from readings_1h
 where sensor_id = any(%(sensors)s) and pollutant = any(%(codes)s) and bucket >= %(start)s and bucket < %(end)s
@@ -89,7 +90,7 @@ where sensor_id = any(%(sensors)s) and pollutant = any(%(codes)s) and bucket >= 
 group by 1, 2 order by 2, 1
 """
 RAW_MANY_SQL = """
-select date_bin(%(bucket)s::interval, ts, timestamptz '2000-01-01 00:00+08') as bucket, sensor_id,
+select date_bin(%(bucket)s::interval, ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as bucket, sensor_id,
        avg(value) as value, max(value) as peak
 from readings
 where sensor_id = any(%(sensors)s) and pollutant = any(%(codes)s) and ts >= %(start)s and ts < %(end)s
@@ -98,7 +99,7 @@ group by 1, 2 order by 2, 1
 """
 # Directions are averaged as vectors: the mean of 350° and 10° is north, not south.
 WIND_HOURLY_SQL = """
-select date_bin('1 hour', ts, timestamptz '2000-01-01 00:00+08') as hour,
+select date_bin('1 hour', ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as hour,
        mod(degrees(atan2(avg(sin(radians(value))) filter (where pollutant in ('a01008', 'a01008:1h')),
                          avg(cos(radians(value))) filter (where pollutant in ('a01008', 'a01008:1h'))))::numeric + 360,
            360)::float as direction,
