@@ -65,6 +65,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         dispatch,
         incidents,
         ingest,
+        maps,
         monitoring,
         pages,
         pages_dispatch,
@@ -73,8 +74,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         pages_trace,
     )
 
-    for module in (core, ingest, monitoring, incidents, dispatch, pages, pages_intake, pages_monitoring, pages_trace,
-                   pages_dispatch):
+    for module in (core, ingest, monitoring, incidents, dispatch, maps, pages, pages_intake, pages_monitoring,
+                   pages_trace, pages_dispatch):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Metric CRS for every distance (e.g. "EPSG:4548"); empty: chosen from the areas' extent.
     metric_crs: str = ""
+    # Maps (see dashboard/basemap.py). No tiles by default: the city's own layers are the base map.
+    map_tiles_url: str | None = None  # XYZ/WMTS raster template with {z} {x} {y}, e.g. a 天地图 node + tk
+    map_label_tiles_url: str | None = None  # a second raster drawn over the first (天地图 cva_w annotations)
+    map_tiles_attribution: str = ""
+    map_vector_tiles: Path | None = None  # an MBTiles file of vector tiles, served by the app
 
     @property
     def embedded_pg_dir(self) -> Path:

@@ -8,6 +8,8 @@ import psycopg
 import shapely
 from psycopg.rows import dict_row
 
+from envpetition.basemap import MAP_LAYERS, MapFeature
+
 CURRENT_AREAS = """
 select id, kind, name, code, attributes, geom from areas
 where valid_to is null and (%(kind)s::text is null or kind = %(kind)s)
@@ -19,6 +21,10 @@ select 'teams', count(*) from teams union all
 select 'users', count(*) from users
 """
 SCHEMA_VERSION = "select max(version) from schema_migrations"
+CURRENT_MAP_FEATURES = """
+select id, layer, name, attributes, geom from map_features
+where valid_to is null and layer = any(%s) order by layer, id
+"""
 TEAM_IDS = "select name, id from teams order by id"
 AREAS_VERSION = "select current_database(), count(*), coalesce(max(id), 0), max(valid_from), max(valid_to) from areas"
 ENTERPRISE_BY_NAME = """
@@ -60,3 +66,10 @@ def schema_version(conn: psycopg.Connection[Any]) -> int | None:
     """The newest applied migration's number (None before the first)."""
     row = conn.execute(SCHEMA_VERSION).fetchone()
     return row[0] if row else None
+
+
+def current_map_features(conn: psycopg.Connection[Any], layers: tuple[str, ...] | None = None) -> list[MapFeature]:
+    """Every current base-map feature (water, rivers, roads, railways, places), or those of ``layers``."""
+    rows = conn.execute(CURRENT_MAP_FEATURES, (list(layers or MAP_LAYERS),)).fetchall()
+    return [MapFeature(layer=lyr, name=n, attributes=a, geom=shapely.from_wkb(bytes(g)), id=i)
+            for i, lyr, n, a, g in rows]

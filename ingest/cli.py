@@ -1,6 +1,7 @@
 """Commands this package adds to ``envpetition`` (registered by envpetition/cli.py).
 
     envpetition areas import FILE [--kind K] [--crs EPSG:n|gcj02|bd09] [--json]
+    envpetition areas basemap FILE [--layer water|river|road|rail|place] [--crs ...] [--json]
     envpetition complaints import FILE [--format ...] [--mapping M] [--channel NAME] [--json] [--results OUT.jsonl]
     envpetition complaints quarantine [--kind needs_location] [--json]
     envpetition complaints vote TOKEN --verdict V [--comment C]
@@ -50,6 +51,34 @@ def areas_import(settings: Settings, file: Path, kind: str | None, crs: str | No
     click.echo(f"{file.name}: {data['features']} features, {data['created']} created, {data['updated']} updated, "
                f"{data['unchanged']} unchanged, {data['repaired']} repaired, {data['rejected']} rejected, "
                f"{data['teams_linked']} teams linked")
+    for rejection in data["rejections"]:
+        click.echo(f"  rejected feature {rejection['feature']} {rejection['name'] or ''}: {rejection['reason']}")
+
+
+@areas_group.command("basemap")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--layer", type=click.Choice(["water", "river", "road", "rail", "place"]), default=None,
+              help="Layer for features that do not say (property 'kind' or 'layer').")
+@click.option("--crs", default=None, help="Override the file's CRS: EPSG:n, gcj02 or bd09.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def areas_basemap(settings: Settings, file: Path, layer: str | None, crs: str | None, as_json: bool) -> None:
+    """Import base-map layers (rivers, lakes, roads, place names) drawn under every map; replaces those layers."""
+    from envpetition.runtime import local_now, ready_connection
+    from ingest.areas_import import AreaFileError
+    from ingest.basemap_import import import_basemap
+
+    with ready_connection(settings) as conn:
+        try:
+            summary = import_basemap(conn, file, now=local_now(), layer=layer, crs=crs)
+        except AreaFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+    data = summary.as_dict()
+    if as_json:
+        echo_json(data)
+        return
+    layers = ", ".join(f"{k} {v}" for k, v in data["layers"].items()) or "no layer"
+    click.echo(f"{file.name}: {data['features']} features; {layers}; {data['rejected']} rejected")
     for rejection in data["rejections"]:
         click.echo(f"  rejected feature {rejection['feature']} {rejection['name'] or ''}: {rejection['reason']}")
 

@@ -16,10 +16,12 @@ import psycopg
 
 from envpetition.teams import save_team
 from ingest.areas_import import import_areas
+from ingest.basemap_import import import_basemap
 from ingest.batch import IntakeContext, RowResult
 from ingest.importer import import_file
 
 AREA_FILES = ("districts.geojson", "grids.geojson", "communities.geojson", "enterprises.geojson")
+BASEMAP_FILE = "basemap.geojson"  # rivers, lakes, roads, place names: drawn under every map
 COMPLAINT_FILES = ("12369.csv", "12369_october.xlsx", "12345.json", "letters.csv", "online.json")
 GRID_ID = "select id from areas where kind = 'grid' and name = %s and valid_to is null"
 
@@ -47,6 +49,8 @@ def load_sample_areas(conn: psycopg.Connection[Any], folder: str | Path, *, now:
             filtered = Path(tmp) / name
             filtered.write_text(json.dumps({**data, "features": features}, ensure_ascii=False), encoding="utf-8")
             summary[name] = import_areas(conn, filtered, now=now).as_dict()
+    if (areas / BASEMAP_FILE).exists():
+        summary[BASEMAP_FILE] = import_basemap(conn, areas / BASEMAP_FILE, now=now).as_dict()
     teams_path = areas / "teams.json"
     if teams_path.exists():
         teams = json.loads(teams_path.read_text(encoding="utf-8"))

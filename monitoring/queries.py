@@ -25,13 +25,6 @@ SERIES_SQL = {
     "1h": """select bucket as ts, total / n as value, n, min, max from readings_1h
              where sensor_id = %s and pollutant = %s and bucket >= %s and bucket < %s and n > 0 order by bucket limit %s""",
 }
-BUCKETED_SQL = """
-select date_bin(%(bucket)s::interval, ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as bucket,
-       pollutant, avg(value) as value, max(value) as peak, count(*) as n
-from readings
-where sensor_id = %(sensor)s and ts >= %(start)s and ts < %(end)s and """ + VALID + """
-group by 1, 2 order by 1
-"""
 SPAN_SQL = "select min(ts), max(ts) from readings where sensor_id = %s"
 EXCEEDANCES_SQL = """
 select e.*, s.name as sensor_name from exceedances e join sensors s on s.id = e.sensor_id
@@ -46,13 +39,6 @@ def series(conn: psycopg.Connection[Any], sensor_id: str, pollutant: str, start:
         raise InvalidInput(f"resolution must be one of {', '.join(SERIES_SQL)}")
     with conn.cursor(row_factory=dict_row) as cur:
         return list(cur.execute(SERIES_SQL[resolution], (sensor_id, pollutant, start, end, limit)).fetchall())
-
-
-def bucketed(conn: psycopg.Connection[Any], sensor_id: str, start: datetime, end: datetime,
-             bucket: str) -> list[dict[str, Any]]:
-    """Every pollutant of one sensor averaged into buckets of ``bucket`` (e.g. '10 minutes'), local midnight origin."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(BUCKETED_SQL, {"bucket": bucket, "sensor": sensor_id, "start": start, "end": end}))
 
 
 def span(conn: psycopg.Connection[Any], sensor_id: str) -> tuple[datetime | None, datetime | None]:
@@ -79,3 +65,86 @@ def table_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
 def reading_stored(conn: psycopg.Connection[Any], sensor_id: str, ts: datetime) -> bool:
     """Whether a reading of this sensor at this time is stored."""
     return conn.execute(READING_AT, (sensor_id, ts)).fetchone() is not None
+
+
+# Several sensors, one factor: the raw code and the device's own hourly average (code:1h) together.
+# One backward index scan per series (the key is sensor, pollutant, ts); "= any" of both would sort them all.
+LATEST_SQL = """
+select s.id as sensor_id, r.ts, r.value, r.pollutant
+from sensors s cross join lateral (
+    select * from (
+        (select ts, value, pollutant from readings where sensor_id = s.id and pollutant = %(raw)s
+           and """ + VALID + """ order by ts desc limit 1)
+        union all
+        (select ts, value, pollutant from readings where sensor_id = s.id and pollutant = %(hourly)s
+           and """ + VALID + """ order by ts desc limit 1)) both_series
+    order by ts desc limit 1) r
+where s.id = any(%(sensors)s)
+"""
+HOURLY_MANY_SQL = """
+select date_bin(%(bucket)s::interval, bucket, """ + LOCAL_BIN_ORIGIN_SQL + """) as bucket, sensor_id,
+       sum(total) / sum(n) as value, max(max) as peak
+from readings_1h
+where sensor_id = any(%(sensors)s) and pollutant = any(%(codes)s) and bucket >= %(start)s and bucket < %(end)s
+  and n > 0
+group by 1, 2 order by 2, 1
+"""
+RAW_MANY_SQL = """
+select date_bin(%(bucket)s::interval, ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as bucket, sensor_id,
+       avg(value) as value, max(value) as peak
+from readings
+where sensor_id = any(%(sensors)s) and pollutant = any(%(codes)s) and ts >= %(start)s and ts < %(end)s
+  and """ + VALID + """
+group by 1, 2 order by 2, 1
+"""
+# Directions are averaged as vectors: the mean of 350° and 10° is north, not south.
+WIND_HOURLY_SQL = """
+select date_bin('1 hour', ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as hour,
+       mod(degrees(atan2(avg(sin(radians(value))) filter (where pollutant in ('a01008', 'a01008:1h')),
+                         avg(cos(radians(value))) filter (where pollutant in ('a01008', 'a01008:1h'))))::numeric + 360,
+           360)::float as direction,
+       avg(value) filter (where pollutant in ('a01007', 'a01007:1h')) as speed
+from readings
+where sensor_id = %s and pollutant in ('a01008', 'a01008:1h', 'a01007', 'a01007:1h') and ts >= %s and ts < %s
+  and """ + VALID + """
+group by 1 order by 1
+"""
+HOUR = 3600
+
+
+def _codes(code: str) -> list[str]:
+    return [code, f"{code}:1h"]
+
+
+def latest_values(conn: psycopg.Connection[Any], sensor_ids: list[str], code: str) -> dict[str, dict[str, Any]]:
+    """The newest valid reading of ``code`` (or its hourly average) per sensor that has one."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(LATEST_SQL, {"raw": code, "hourly": f"{code}:1h", "sensors": sensor_ids}).fetchall()
+    return {r["sensor_id"]: r for r in rows}
+
+
+def bucketed_many(conn: psycopg.Connection[Any], sensor_ids: list[str], code: str, start: datetime, end: datetime,
+                  bucket: str) -> list[dict[str, Any]]:
+    """One factor of several sensors averaged into buckets; an hour or longer reads the hourly rollup."""
+    seconds = _interval_seconds(bucket)
+    params = {"bucket": bucket, "sensors": sensor_ids, "codes": _codes(code), "start": start, "end": end}
+    with conn.cursor(row_factory=dict_row) as cur:
+        if seconds >= HOUR and seconds % HOUR == 0:
+            rows = list(cur.execute(HOURLY_MANY_SQL, params))
+            if rows:  # readings written around the ingest worker have no rollup: read them raw
+                return rows
+        return list(cur.execute(RAW_MANY_SQL, params))
+
+
+def hourly_wind(conn: psycopg.Connection[Any], met_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Hourly wind of a met station: vector-mean direction (from, degrees) and mean speed (m/s)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(WIND_HOURLY_SQL, (met_id, start, end)))
+
+
+def _interval_seconds(bucket: str) -> int:
+    number, _, unit = bucket.strip().partition(" ")
+    scale = {"minute": 60, "minutes": 60, "hour": HOUR, "hours": HOUR, "day": 86400, "days": 86400}
+    if not number.isdigit() or unit not in scale:
+        raise InvalidInput(f"间隔格式错误 / bad bucket {bucket!r}; use e.g. '10 minutes', '1 hour', '1 day'")
+    return int(number) * scale[unit]

@@ -15,6 +15,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # keep sample_data/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import gen_basemap  # noqa: E402
 import gen_channels  # noqa: E402
 import gen_complaints as GC  # noqa: E402
 import gen_geo  # noqa: E402
@@ -52,6 +53,7 @@ def write_geography(grids, enterprises, communities, districts, sensors):
     write_geojson(areas / "enterprises.geojson", f_e)
     write_geojson(areas / "tricky.geojson", gen_tricky.tricky_features(grids))
     write_json(areas / "teams.json", gen_geo.teams(grids))
+    write_geojson(areas / "basemap.geojson", gen_basemap.basemap_features(grids, communities, enterprises))
     header, rows = gen_sensors.sensors_rows(sensors)
     write_csv(ROOT / "sensors" / "sensors.csv", header, rows)
 

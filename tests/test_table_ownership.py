@@ -12,7 +12,7 @@ PACKAGES = ("envpetition", "ingest", "dispatch", "monitoring", "dashboard")
 
 # Every table and view the migrations create, with the package that owns it (the one place this is written down).
 TABLE_OWNERS = {
-    **dict.fromkeys(("users", "user_sessions", "login_throttle", "identity_access_log", "areas", "teams", "work_calendar", "dead_letters",
+    **dict.fromkeys(("users", "user_sessions", "login_throttle", "identity_access_log", "areas", "map_features", "teams", "work_calendar", "dead_letters",
                      "schema_migrations"), "envpetition"),
     **dict.fromkeys(("cases", "case_events", "clocks", "clock_policy_versions", "clock_policies", "clock_pauses",
                      "escalations", "accountability_flags", "refusals", "case_departments", "routing_rules",

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from dashboard import queries
+from dashboard.basemap import base_source
+from dashboard.case_map import case_map, surroundings
 from dashboard.deps import SESSION_COOKIE, client_address, session_token, set_session_cookie
 from dashboard.dispatch_queries import case_with_complaints
 from dashboard.map_figure import hotspot_map
@@ -18,8 +20,10 @@ from dispatch import views
 from dispatch.escalation import LEVEL_AT
 from dispatch.ladder import LEVEL_LABELS
 from envpetition import auth
+from envpetition.areas import current_areas
 from envpetition.runtime import local_now
 from ingest import label_view
+from monitoring.sensors import list_sensors
 
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -85,9 +89,12 @@ def case_page(request: Request, case_id: int, conn: Conn, user: PageUser, labell
     if auth.may(user.role, auth.LEADERS):
         ladder_view = {"label": LEVEL_LABELS.get(case["level"], case["level"]),
                        "history": views.ladder_history(conn, case_id), "labels": LEVEL_LABELS, "level_at": LEVEL_AT}
+    near = surroundings(case, current_areas(conn, ("community", "enterprise")), list_sensors(conn))
+    figure = case_map(near, base_source(conn), request.app.state.settings).to_json() if near else None
     return templates.TemplateResponse(request, "case.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "case": case, "now": local_now(),
         "ladder": ladder_view, "labels": label_view.explain_complaints(conn, [x["id"] for x in case["complaints"]]),
         "choices": label_view.form_choices(), "can_label": auth.may(user.role, auth.OFFICE),
         "labelled": labelled, "label_error": label_error,
+        "near": near, "figure": figure,
     })

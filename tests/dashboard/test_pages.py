@@ -40,7 +40,7 @@ def test_monitoring_page_plots_bucketed_readings(app_client, make_user, fresh_da
                         (t0 + timedelta(minutes=30, seconds=30),))
     page = app_client.get("/monitoring", params={"sensor": "S1", "bucket": "1 hour"}, headers=make_user("monitoring"))
     assert page.status_code == 200 and "铜化厂界" in page.text
-    assert '"a21001 avg"' in page.text  # the series is in the figure
+    assert '"name":"S1 铜化厂界"' in page.text  # the series is in the figure
     assert "99.0" not in page.text  # the calibration value is not averaged in
     bad = app_client.get("/monitoring", params={"bucket": "1 fortnight"}, headers=make_user("monitoring"))
     assert bad.status_code == 422

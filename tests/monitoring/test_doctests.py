@@ -14,7 +14,8 @@ import pytest
                                     "monitoring.incidents", "monitoring.attribution", "monitoring.evidence.model",
                                     "monitoring.evidence.upwind", "monitoring.evidence.odour",
                                     "monitoring.evidence.monitors", "monitoring.evidence.walknav",
-                                    "monitoring.evidence.history"])
+                                    "monitoring.evidence.history", "monitoring.roses",
+                                    "monitoring.pollutants"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
