@@ -58,9 +58,10 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         pages_dispatch,
         pages_intake,
         pages_monitoring,
+        pages_team,
     )
 
-    for module in (core, ingest, monitoring, dispatch, pages, pages_intake, pages_monitoring, pages_dispatch):
+    for module in (core, ingest, monitoring, dispatch, pages, pages_intake, pages_monitoring, pages_team, pages_dispatch):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

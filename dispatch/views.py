@@ -61,3 +61,71 @@ def clock_board(conn: psycopg.Connection[Any], *, now: Any, team_id: int | None 
     """Running clocks, soonest due first, with the share of time used."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(CLOCK_BOARD, {"now": now, "team": team_id, "limit": limit}).fetchall()
+
+
+# The team app: a team's orders with what the team needs on site.
+FIELD_ACTIONS_OF = """
+select client_action_id, case_id, action, actor, device_at, received_at, recorded_at, time_flag, text, lon, lat,
+       accuracy_m, distance_m, outcome, message
+from field_actions where case_id = any(%s) order by recorded_at, received_at
+"""
+ATTACHMENTS_OF = """
+select id, case_id, client_action_id, filename, content_type, size_bytes, width, height, exif_lon, exif_lat,
+       uploaded_at, uploaded_by
+from field_attachments where case_id = any(%s) order by id
+"""
+ATTACHMENT_CONTENT = "select case_id, filename, content_type, content from field_attachments where id = %s"
+SITE_HISTORY = """
+select c.id, c.title, c.state, c.opened_at, c.closed_at, c.outcome, c.categories
+from cases c
+where c.id <> %(case_id)s
+  and ((%(community)s::bigint is not null and c.community_id = %(community)s)
+       or (%(enterprise)s::bigint is not null and c.enterprise_id = %(enterprise)s))
+order by c.opened_at desc limit %(limit)s
+"""
+CASE_EVIDENCE = """
+select c.id as case_id, c.lon, c.lat, c.community_id, c.enterprise_id,
+       coalesce((select json_agg(json_build_object('received_at', x.received_at, 'channel', x.channel,
+                                                   'text', x.text, 'address', x.address) order by x.received_at)
+                 from complaints x where x.case_id = c.id), '[]') as complaints,
+       coalesce((select json_agg(json_build_object('at', e.at, 'data', e.data) order by e.at)
+                 from case_events e where e.case_id = c.id and e.kind = 'exceedance_evidence'), '[]') as exceedances
+from cases c where c.id = any(%s)
+"""
+
+
+def field_actions(conn: psycopg.Connection[Any], case_ids: list[int]) -> list[dict[str, Any]]:
+    """The field actions recorded for these cases (arrival distance, time flags), oldest first."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(FIELD_ACTIONS_OF, (case_ids,)).fetchall()
+
+
+def attachments(conn: psycopg.Connection[Any], case_ids: list[int]) -> list[dict[str, Any]]:
+    """Attachment metadata for these cases (no bytes); EXIF position for staff views only."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(ATTACHMENTS_OF, (case_ids,)).fetchall()
+
+
+def attachment_content(conn: psycopg.Connection[Any], attachment_id: int) -> dict[str, Any]:
+    """One stored file (bytes, type, name, case); the route checks who may see the case."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(ATTACHMENT_CONTENT, (attachment_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"附件 {attachment_id} 不存在 / no attachment {attachment_id}")
+    return row
+
+
+def site_history(conn: psycopg.Connection[Any], case_id: int, community_id: int | None, enterprise_id: int | None,
+                 limit: int = 8) -> list[dict[str, Any]]:
+    """Earlier and parallel cases at the same community or enterprise, newest first."""
+    if community_id is None and enterprise_id is None:
+        return []
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(SITE_HISTORY, {"case_id": case_id, "community": community_id,
+                                          "enterprise": enterprise_id, "limit": limit}).fetchall()
+
+
+def case_evidence(conn: psycopg.Connection[Any], case_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per case: its point, what the complainants reported (text only, no identity) and exceedances."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return {row["case_id"]: row for row in cur.execute(CASE_EVIDENCE, (case_ids,)).fetchall()}
