@@ -63,6 +63,9 @@ def _orders(conn: Conn, user: auth.User, team_id: int, now: datetime, case_id: i
         case["files"] = [f for f in files if f["case_id"] == case["id"]]
         case["history"] = views.site_history(conn, case["id"], facts.get("community_id"), facts.get("enterprise_id"))
         case["map"] = order_map(case, [a for a in case["field"] if a["action"] == "arrive" and a["outcome"] == "applied"])
+        kinds = "、".join(CATEGORY_LABELS.get(k, k) for k in case["categories"] or []) or "未分类"
+        places = [label + name for label, name in (("小区 ", case["community"]), ("企业 ", case["enterprise"])) if name]
+        case["place_line"] = " · ".join([*places, kinds])
         case["actions"] = dq.actions_for(case["state"], user.role)
         if case["pending_order"]:
             case["actions"].insert(0, "acknowledge")
@@ -178,7 +181,8 @@ def team_act_form(conn: Conn, user: FieldUser, case_id: int, action: Annotated[s
     try:
         result = field.record_field_action(conn, item, actor=user.username, role=user.role, team_id=user.team_id,
                                            now=local_now())
-        message = {"ok": f"案件 {case_id} 已{ACTION_LABELS[action]}"} if result["outcome"] == "applied" \
+        done = f"已提级至{ladder.LEVEL_LABELS[result['to_level']]}" if action == "refuse" else f"已{ACTION_LABELS[action]}"
+        message = {"ok": f"案件 {case_id} {done}"} if result["outcome"] == "applied" \
             else {"error": f"案件 {case_id}: {result['message']}"}
     except DomainError as exc:
         message = {"error": f"案件 {case_id}: {exc}"}

@@ -58,10 +58,12 @@
       card.classList.toggle("pending", waiting.length > 0);
       let note = card.querySelector(".queued");
       if (waiting.length && !note) { note = document.createElement("p"); note.className = "queued"; card.querySelector("header").after(note); }
-      if (note) note.textContent = waiting.length ? "待发送: " + waiting.map((w) => LABELS[w.body.action] + " " + w.body.device_at.slice(11, 16)).join("、") : "";
+      if (note) note.textContent = waiting.length ? "待发送: " + waiting.map((w) => LABELS[w.body.action] + " " + clock(w.body.device_at)).join("、") : "";
       if (note && !waiting.length) note.remove();
     });
   }
+
+  const clock = (iso) => new Date(iso).toLocaleTimeString("zh-CN", {hour: "2-digit", minute: "2-digit", hour12: false});
 
   function position() {
     return new Promise((resolve) => {
@@ -162,7 +164,7 @@
     if (!holder || !source || holder.dataset.drawn) return;
     const draw = () => {
       const fig = JSON.parse(source.textContent);
-      window.Plotly.newPlot(holder, fig.data, fig.layout, {displaylogo: false, responsive: true, scrollZoom: false});
+      window.Plotly.newPlot(holder, fig.data, fig.layout, {displayModeBar: false, responsive: true, scrollZoom: false});
       holder.dataset.drawn = "1";
     };
     if (window.Plotly) return draw();
