@@ -129,3 +129,32 @@ def case_evidence(conn: psycopg.Connection[Any], case_ids: list[int]) -> dict[in
     """Per case: its point, what the complainants reported (text only, no identity) and exceedances."""
     with conn.cursor(row_factory=dict_row) as cur:
         return {row["case_id"]: row for row in cur.execute(CASE_EVIDENCE, (case_ids,)).fetchall()}
+
+
+OPEN_NEAR = """
+select c.id, c.title, c.state, c.priority, c.opened_at, c.lon, c.lat, c.categories, com.name as community,
+       (select count(*) from complaints x where x.case_id = c.id) as complaints
+from cases c left join areas com on com.id = c.community_id
+where c.closed_at is null and c.state not in ('closed', 'archived', 'transferred')
+  and ((%(community)s::bigint is not null and c.community_id = %(community)s)
+       or (c.lon between %(lon)s - %(dlon)s and %(lon)s + %(dlon)s and c.lat between %(lat)s - %(dlat)s and %(lat)s + %(dlat)s))
+order by c.opened_at desc limit 50
+"""
+IS_OPEN = "select closed_at is null and state not in ('closed', 'archived') from cases where id = %s"
+
+
+def open_cases_near(conn: psycopg.Connection[Any], *, lon: float, lat: float, community_id: int | None,
+                    radius_m: float) -> list[dict[str, Any]]:
+    """Open cases in the community or within about ``radius_m`` (a bounding box; the caller ranks by distance)."""
+    import math
+
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.1))
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(OPEN_NEAR, {"community": community_id, "lon": lon, "lat": lat, "dlon": dlon,
+                                       "dlat": dlat}).fetchall()
+
+
+def is_open_case(conn: psycopg.Connection[Any], case_id: int) -> bool:
+    row = conn.execute(IS_OPEN, (case_id,)).fetchone()
+    return bool(row and row[0])

@@ -68,6 +68,7 @@ class Entry:
     error: str | None = None
     channel: str | None = None
     external_id: str | None = None
+    join_case_id: int | None = None  # the intake seat chose this open case instead of a new one
 
 
 @dataclass
@@ -321,6 +322,9 @@ def _judge_and_store(conn: psycopg.Connection[Any], work: list[_Work], ctx: Inta
                       frozenset(w.result.categories), ph, None, True, w.fields.received_at,
                       w.placed.location.community_id if w.placed.location else None)
         verdict = judge(w.seen, recent)
+        if w.entry.join_case_id is not None:  # a person on the phone knows better than the rules
+            verdict.case_key = w.entry.join_case_id
+            verdict.reason = f"受理员并入案件 {w.entry.join_case_id} / joined case {w.entry.join_case_id} by the seat"
         w.result.duplicate_of, w.result.repeat_of = verdict.duplicate_of, verdict.repeat_of
         if verdict.duplicate_of is not None:
             w.result.status = "duplicate"
