@@ -18,7 +18,7 @@
     shown = found.cases || [];
     list.innerHTML = "";
     const where = found.place ? [found.place.community, found.place.enterprise].filter(Boolean).join(" · ") : "";
-    place.textContent = found.place ? `定位 located: ${where || "坐标点"} · ${shown.length ? "" : "附近无在办案件 no open case nearby"}`
+    place.textContent = found.place ? `定位 located: ${where || "坐标点"}` + (shown.length ? "" : " · 附近无在办案件 no open case nearby")
                                     : (found.problem ? `尚未定位 not located yet (${found.problem})` : "输入地址或内容后显示 · shown as you type");
     shown.forEach((c, i) => {
       const li = document.createElement("li");
