@@ -15,10 +15,15 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 PAGES = {"dashboard.png": ("director", "/"), "monitoring.png": ("monitor", "/monitoring?sensor=S01&bucket=1+hour"),
          "intake.png": ("intake", "/intake"), "board.png": ("chief", "/board"), "team.png": ("chief", "/team?team=6"), "kpi.png": ("director", "/kpi")}
 
+DESKTOP, PHONE = {"width": 1400, "height": 900}, {"width": 390, "height": 844}
+PHONE_PAGES = {"team-phone.png": ("team1", "/team"), "intake-phone.png": ("intake", "/intake")}
+SHOTS = [(name, user, path, DESKTOP) for name, (user, path) in PAGES.items()]
+SHOTS += [(name, user, path, PHONE) for name, (user, path) in PHONE_PAGES.items()]
+
 with sync_playwright() as pw:
     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-    for name, (user, path) in PAGES.items():
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+    for name, user, path, viewport in SHOTS:
+        page = browser.new_page(viewport=viewport)
         page.goto(BASE + "/login")
         page.fill("input[name=username]", user)
         page.fill("input[name=password]", "envpetition-demo")

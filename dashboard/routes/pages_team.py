@@ -7,6 +7,7 @@ icons are served here so the app installs and opens offline; nothing comes from 
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -66,6 +67,7 @@ def _orders(conn: Conn, user: auth.User, team_id: int, now: datetime, case_id: i
         kinds = "、".join(CATEGORY_LABELS.get(k, k) for k in case["categories"] or []) or "未分类"
         places = [label + name for label, name in (("小区 ", case["community"]), ("企业 ", case["enterprise"])) if name]
         case["place_line"] = " · ".join([*places, kinds])
+        case["form_id"] = str(uuid.uuid4())  # without JavaScript: a resubmitted form applies once too
         case["actions"] = dq.actions_for(case["state"], user.role)
         if case["pending_order"]:
             case["actions"].insert(0, "acknowledge")
