@@ -90,12 +90,12 @@ def prepare(data: bytes, content_type: str) -> Prepared:
         raise InvalidInput(f"文件超过 {MAX_UPLOAD_BYTES // 2**20} MB / file over {MAX_UPLOAD_BYTES // 2**20} MB")
     if content_type in IMAGE_TYPES:
         try:
-            image = Image.open(io.BytesIO(data))
-            image.load()
+            opened = Image.open(io.BytesIO(data))
+            opened.load()
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
             raise InvalidInput(f"无法读取图片 / not a readable image: {exc}") from exc
-        lon, lat, taken = exif_position(image)
-        image = ImageOps.exif_transpose(image)  # the photo upright before its EXIF is dropped
+        lon, lat, taken = exif_position(opened)
+        image = ImageOps.exif_transpose(opened)  # the photo upright before its EXIF is dropped
         image.thumbnail((MAX_EDGE_PX, MAX_EDGE_PX))
         out = io.BytesIO()
         image.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)

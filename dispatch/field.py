@@ -152,7 +152,7 @@ def record_field_action(conn: psycopg.Connection[Any], item: FieldAction, *, act
             if last and last[0] and at < last[0]:
                 at = last[0]  # never before the step it follows: the history stays in order
             distance = None
-            if item.action == "arrive" and item.lon is not None and point[0] is not None:
+            if item.action == "arrive" and item.lon is not None and item.lat is not None and point[0] is not None:
                 distance = round(float(distance_m(item.lon, item.lat, point[0], point[1])), 1)
             data: dict[str, Any] = {"client_action_id": item.client_action_id, "time_flag": flag,
                                     "device_at": item.device_at.isoformat() if item.device_at else None,

@@ -8,6 +8,7 @@ import pytest
 
 from envpetition import auth
 from envpetition.db import connect
+from tests.dashboard.contrast import contrast_failures
 from tests.dashboard.test_intake_page import _city
 
 
@@ -45,6 +46,7 @@ def test_a_call_is_typed_and_joined_to_a_nearby_case_without_a_mouse(browser, li
     page.wait_for_selector("#sugg-list li")
     page.keyboard.press("Alt+j")
     assert "将并入案件" in page.inner_text("#join-note")
+    assert contrast_failures(page) == []
     page.screenshot(path=str(tmp_path / f"intake-{viewport['width']}.png"), full_page=True)
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("text=并入已有案件")

@@ -19,6 +19,7 @@ from envpetition import auth
 from envpetition.calendar import seed_calendar
 from envpetition.db import connect
 from envpetition.runtime import local_now
+from tests.dashboard.contrast import contrast_failures
 
 SITE = {"longitude": 117.8120, "latitude": 30.9450}
 PHONE = {"width": 390, "height": 844}
@@ -136,6 +137,7 @@ def test_team_app_queues_actions_offline_and_sends_each_once(browser, live_serve
     card.locator("summary").click()
     page.wait_for_selector(f"#map-{case_id} .maplibregl-canvas, #map-{case_id} canvas", timeout=15000)
     _no_horizontal_scroll(page)
+    assert contrast_failures(page) == []
     page.screenshot(path=str(tmp_path / "team-390.png"), full_page=True)
     _only_local(seen, live_server)
     context.close()
@@ -151,6 +153,7 @@ def test_team_page_fits_keyboard_works_and_stays_local(browser, live_server, fre
     page.goto(live_server + "/team")
     page.wait_for_selector(f"#case-{case_id}")
     _no_horizontal_scroll(page)
+    assert contrast_failures(page) == []
     # Keyboard only: tab to the first order's acknowledge button and press Enter.
     for _ in range(40):
         page.keyboard.press("Tab")
