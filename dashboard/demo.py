@@ -54,6 +54,7 @@ SIMULATED_TAIL = timedelta(days=2)  # the demo clock runs this far past the last
 PROACTIVE_TAIL = timedelta(days=3)  # and this far again once the sensor replay has opened its cases
 LIVE_EVERY = timedelta(seconds=20)  # wall time between two ticks of the live city
 SMOKE_LIVE_SPAN = timedelta(hours=12)
+LIVE_WARMUP = timedelta(days=3)  # the live city starts with these days already played
 LIVE_SPEED = 60.0  # after the history: one demo hour a minute, so a complaint arrives every few minutes
 DEMO_WORKER_ID = "envpetition-demo-ingest"  # fixed: a restarted demo resumes its persistent session
 
@@ -230,7 +231,11 @@ class DemoClock(threading.Thread):
               f"clock ×{self.live_speed:g}", flush=True)
         client = mqtt_connect(self.services.mqtt_url)
         gateway = RecordingGateway()
-        last = local_now()
+        # Catch up the last days first, an hour at a time: the teams start with orders in hand.
+        last = local_now() - LIVE_WARMUP
+        while last + SIMULATED_STEP < local_now() and not self.stop_event.is_set():
+            city.tick(conn, last, last + SIMULATED_STEP)
+            last += SIMULATED_STEP
         try:
             while not self.stop_event.wait(LIVE_EVERY.total_seconds()):
                 now = local_now()

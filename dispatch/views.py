@@ -76,12 +76,15 @@ from field_attachments where case_id = any(%s) order by id
 """
 ATTACHMENT_CONTENT = "select case_id, filename, content_type, content from field_attachments where id = %s"
 SITE_HISTORY = """
-select c.id, c.title, c.state, c.opened_at, c.closed_at, c.outcome, c.categories
-from cases c
-where c.id <> %(case_id)s
-  and ((%(community)s::bigint is not null and c.community_id = %(community)s)
-       or (%(enterprise)s::bigint is not null and c.enterprise_id = %(enterprise)s))
-order by c.opened_at desc limit %(limit)s
+select o.id as for_case, h.id, h.title, h.state, h.opened_at, h.closed_at, h.outcome, h.categories
+from cases o
+cross join lateral (
+    select c.id, c.title, c.state, c.opened_at, c.closed_at, c.outcome, c.categories from cases c
+    where c.id <> o.id and ((o.community_id is not null and c.community_id = o.community_id)
+                            or (o.enterprise_id is not null and c.enterprise_id = o.enterprise_id))
+    order by c.opened_at desc limit %(limit)s) h
+where o.id = any(%(ids)s)
+order by o.id, h.opened_at desc
 """
 CASE_EVIDENCE = """
 select c.id as case_id, c.lon, c.lat, c.community_id, c.enterprise_id,
@@ -115,14 +118,13 @@ def attachment_content(conn: psycopg.Connection[Any], attachment_id: int) -> dic
     return row
 
 
-def site_history(conn: psycopg.Connection[Any], case_id: int, community_id: int | None, enterprise_id: int | None,
-                 limit: int = 8) -> list[dict[str, Any]]:
-    """Earlier and parallel cases at the same community or enterprise, newest first."""
-    if community_id is None and enterprise_id is None:
-        return []
+def site_history(conn: psycopg.Connection[Any], case_ids: list[int], limit: int = 8) -> dict[int, list[dict[str, Any]]]:
+    """Per case: other cases at the same community or enterprise, newest first (one query for all)."""
+    history: dict[int, list[dict[str, Any]]] = {case_id: [] for case_id in case_ids}
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(SITE_HISTORY, {"case_id": case_id, "community": community_id,
-                                          "enterprise": enterprise_id, "limit": limit}).fetchall()
+        for row in cur.execute(SITE_HISTORY, {"ids": case_ids, "limit": limit}).fetchall():
+            history[row.pop("for_case")].append(row)
+    return history
 
 
 def case_evidence(conn: psycopg.Connection[Any], case_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -31,6 +31,7 @@ from ingest.classify import CATEGORY_LABELS
 router = APIRouter(include_in_schema=True, tags=["team"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TEAM_ROLES = ("team_member", "section_chief", "admin")
+FIRST_ORDERS = 25  # on a phone, the soonest due; the rest one tap away (``?all=1``)
 FieldUser = Annotated[auth.User, Depends(require_role("team_member", "section_chief"))]
 ACTION_LABELS = {"acknowledge": "确认接收", **{a: t.label for a, t in TRANSITIONS.items()}, "refuse": '说"不"提级'}
 TEXT_HINTS = {"investigate": "查处情况 findings", "reply": "答复内容 reply", "return": "退回原因 reason",
@@ -46,15 +47,22 @@ def _team_of(user: auth.User, team: int | None, teams: list[dict[str, Any]]) -> 
     return team or (teams[0]["id"] if teams else None)
 
 
-def _orders(conn: Conn, user: auth.User, team_id: int, now: datetime, case_id: int | None = None) -> list[dict[str, Any]]:
-    """The team's open cases, soonest due first, each with its site, history, evidence and actions."""
+def _orders(conn: Conn, user: auth.User, team_id: int, now: datetime, case_id: int | None = None,
+            shown: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The team's open cases, soonest due first (the first ``shown``), each with site, history, evidence, actions.
+
+    Returns the cases and how many the team has open in all.
+    """
     cases = [c for c in dq.open_cases(conn, now=now, team_id=team_id) if case_id is None or c["id"] == case_id]
-    dq.decorate(cases, now)
+    total = len(cases)
     cases.sort(key=lambda c: (c["due_at"] is None, c["due_at"] or now, c["id"]))
+    cases = cases[:shown] if shown else cases
+    dq.decorate(cases, now)
     ids = [c["id"] for c in cases]
     evidence = views.case_evidence(conn, ids) if ids else {}
     done = views.field_actions(conn, ids) if ids else []
     files = views.attachments(conn, ids) if ids else []
+    history = views.site_history(conn, ids) if ids else {}
     for case in cases:
         facts = evidence.get(case["id"], {})
         case["lon"], case["lat"] = facts.get("lon"), facts.get("lat")
@@ -62,7 +70,7 @@ def _orders(conn: Conn, user: auth.User, team_id: int, now: datetime, case_id: i
         case["exceedances"] = facts.get("exceedances", [])
         case["field"] = [a for a in done if a["case_id"] == case["id"]]
         case["files"] = [f for f in files if f["case_id"] == case["id"]]
-        case["history"] = views.site_history(conn, case["id"], facts.get("community_id"), facts.get("enterprise_id"))
+        case["history"] = history.get(case["id"], [])
         case["map"] = order_map(case, [a for a in case["field"] if a["action"] == "arrive" and a["outcome"] == "applied"])
         kinds = "、".join(CATEGORY_LABELS.get(k, k) for k in case["categories"] or []) or "未分类"
         places = [label + name for label, name in (("小区 ", case["community"]), ("企业 ", case["enterprise"])) if name]
@@ -73,7 +81,7 @@ def _orders(conn: Conn, user: auth.User, team_id: int, now: datetime, case_id: i
             case["actions"].insert(0, "acknowledge")
         if ladder.may_act_at_level(user.role, case["level"]) and case["level"] < 5:
             case["actions"].append("refuse")
-    return cases
+    return cases, total
 
 
 def _context(user: auth.User, **extra: Any) -> dict[str, Any]:
@@ -85,7 +93,7 @@ def _context(user: auth.User, **extra: Any) -> dict[str, Any]:
 
 @router.get("/team", response_class=HTMLResponse, include_in_schema=False)
 def team_page(request: Request, conn: Conn, user: PageUser, team: int | None = None, ok: str | None = None,
-              error: str | None = None) -> Response:
+              error: str | None = None, show_all: Annotated[bool, Query(alias="all")] = False) -> Response:
     """The team's orders, soonest due first: map, address, countdown, site history, evidence, actions."""
     if user.role not in TEAM_ROLES:
         return templates.TemplateResponse(request, "message.html", {
@@ -95,10 +103,11 @@ def team_page(request: Request, conn: Conn, user: PageUser, team: int | None = N
     teams = dq.teams(conn)
     team_id = _team_of(user, team, teams)
     now = local_now()
-    cases = _orders(conn, user, team_id, now) if team_id is not None else []
+    cases, total = _orders(conn, user, team_id, now, shown=None if show_all else FIRST_ORDERS) if team_id is not None else ([], 0)
     team_name = next((t["name"] for t in teams if t["id"] == team_id), None)
     return templates.TemplateResponse(request, "team.html", _context(
-        user, cases=cases, team_id=team_id, team_name=team_name, teams=teams, now=now, ok=ok, error=error))
+        user, cases=cases, total=total, team_id=team_id, team_name=team_name, teams=teams, now=now, ok=ok,
+        error=error))
 
 
 @router.get("/team/cases/{case_id}/card", response_class=HTMLResponse, include_in_schema=False)
@@ -107,7 +116,7 @@ def team_card(request: Request, conn: Conn, user: PageUser, case_id: int, team: 
     if user.role not in TEAM_ROLES:
         return Response(status_code=403)
     team_id = _team_of(user, team, dq.teams(conn))
-    cases = _orders(conn, user, team_id, local_now(), case_id=case_id) if team_id is not None else []
+    cases, _ = _orders(conn, user, team_id, local_now(), case_id=case_id) if team_id is not None else ([], 0)
     return templates.TemplateResponse(request, "team_card.html", _context(user, c=cases[0] if cases else None,
                                                                           team_id=team_id, now=local_now()))
 
