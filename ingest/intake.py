@@ -14,8 +14,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from dispatch import views as dispatch_views
+from dispatch.views import is_open_case
+from dispatch.views import next_due as case_next_due
 from envpetition.errors import InvalidInput, NotFound
+from envpetition.views import areas_version
 from ingest import repository as repo
 from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
 from ingest.privacy import mask_name, mask_phone
@@ -23,11 +25,9 @@ from ingest.quarantine_view import RESOLVE
 from ingest.readers import OPEN311_COLUMNS
 from ingest.service import Entry, IntakeContext, RowResult, ingest_batch
 
-AREAS_VERSION = "select current_database(), count(*), coalesce(max(id), 0), max(valid_from), max(valid_to) from areas"
 CONTACT = "select name, phone from complainant_contacts where complaint_id = %s"
-QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null"
+QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null for update"
 COMPLAINT_ID_BY_TOKEN = "select id from complaints where receipt_token = %s"
-NEXT_DUE = "select min(due_at) from clocks where case_id = %s and met_at is null"
 
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -35,7 +35,7 @@ _lock = threading.Lock()
 
 def cached_context(conn: psycopg.Connection[Any]) -> IntakeContext:
     """The intake context for the current areas (rebuilt after an areas import)."""
-    version = (conn.info.host, conn.info.port, *(conn.execute(AREAS_VERSION).fetchone() or ()))
+    version = (conn.info.host, conn.info.port, *areas_version(conn))
     with _lock:
         if _cache.get("version") != version or "ctx" not in _cache:
             _cache["ctx"] = IntakeContext.load(conn)
@@ -53,7 +53,7 @@ def submit_complaint(conn: psycopg.Connection[Any], payload: dict[str, Any], *, 
     data.setdefault("external_id", f"{channel}-{uuid.uuid4().hex[:12]}")
     data.setdefault("received_at", now.isoformat())
     columns = {name: [name] for name in HEADER_ALIASES if name in data}
-    if join_case_id is not None and not dispatch_views.is_open_case(conn, join_case_id):
+    if join_case_id is not None and not is_open_case(conn, join_case_id):
         raise InvalidInput(f"案件 {join_case_id} 不存在或已办结，不能并入 / case {join_case_id} is not open")
     return _ingest_one(conn, data, columns, channel=channel, now=now, actor=actor, role=role, join_case_id=join_case_id)
 
@@ -109,10 +109,7 @@ def receipt(conn: psycopg.Connection[Any], token: str) -> dict[str, Any]:
 
 def next_due(conn: psycopg.Connection[Any], case_id: int | None) -> datetime | None:
     """The next open deadline of the case (dispatch's clocks), if any."""
-    if case_id is None:
-        return None
-    row = conn.execute(NEXT_DUE, (case_id,)).fetchone()
-    return row[0] if row else None
+    return None if case_id is None else case_next_due(conn, case_id)
 
 
 EDITABLE_FIELDS = ("text", "address", "reported_party", "received_at")
@@ -130,6 +127,14 @@ def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lo
     ``edits`` (canonical field names, see ``EDITABLE_FIELDS``) replace the raw cells they name. A row
     that still cannot be taken raises ``StillQuarantined`` and leaves everything as it was.
     """
+    with conn.transaction():  # the complaint stored and the row closed together, or neither
+        return _resolve_quarantined(conn, quarantine_id, lon=lon, lat=lat, crs=crs, edits=edits, now=now, actor=actor,
+                                    role=role)
+
+
+def _resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float | None, lat: float | None,
+                         crs: str | None, edits: dict[str, str] | None, now: datetime, actor: str,
+                         role: str | None) -> RowResult:
     row = conn.execute(QUARANTINED, (quarantine_id,)).fetchone()
     if row is None:
         raise NotFound(f"隔离记录 {quarantine_id} 不存在或已处理 / quarantine row {quarantine_id} not found or resolved")
@@ -148,10 +153,9 @@ def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lo
             raise InvalidInput(f"不能修改字段 {name} / field {name} cannot be edited here")
         data[f"_fix_{name}"] = value
         columns[name] = [f"_fix_{name}"]
-    with conn.transaction():
-        result = _ingest_one(conn, data, columns, channel=channel or "api", now=now, actor=actor, role=role,
-                             source=f"{source}:resolved")
-        if result.status == "quarantined":
-            raise StillQuarantined(f"仍无法受理 / still cannot be taken: {result.reason}")
-        conn.execute(RESOLVE, (now, actor, result.complaint_id, qid))
+    result = _ingest_one(conn, data, columns, channel=channel or "api", now=now, actor=actor, role=role,
+                         source=f"{source}:resolved")
+    if result.status == "quarantined":
+        raise StillQuarantined(f"仍无法受理 / still cannot be taken: {result.reason}")
+    conn.execute(RESOLVE, (now, actor, result.complaint_id, qid))
     return result

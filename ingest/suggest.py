@@ -16,6 +16,7 @@ from dispatch import views as dispatch_views
 from envpetition.geo_crs import distance_m
 from ingest.fields import ComplaintFields
 from ingest.intake import cached_context
+from ingest.views import complaint_counts_by_case
 
 NEAR_RADIUS_M = 800.0  # an odour or a noise reaches a few hundred metres; further is another case
 SHOWN = 5
@@ -37,7 +38,9 @@ def suggest_cases(conn: psycopg.Connection[Any], *, text: str = "", address: str
     categories = set(ctx.classifier.classify(text).categories) if text.strip() else set()
     cases = dispatch_views.open_cases_near(conn, lon=loc.lon, lat=loc.lat, community_id=loc.community_id,
                                            radius_m=NEAR_RADIUS_M)
+    counts = complaint_counts_by_case(conn, [c["id"] for c in cases])
     for case in cases:
+        case["complaints"] = counts.get(case["id"], 0)
         case["distance_m"] = (round(float(distance_m(loc.lon, loc.lat, case["lon"], case["lat"])))
                               if case["lon"] is not None else None)
         case["shared"] = sorted(categories & set(case["categories"] or []))

@@ -10,12 +10,12 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dashboard import dispatch_queries as dq
 from dashboard.kpi_figure import RATES, kpi_figure
-from dashboard.templating import Conn, PageUser, templates
+from dashboard.templating import Conn, page_role, templates
 from dispatch import followup, kpi, ladder, supervision, views
 from envpetition import auth
 from envpetition.errors import DomainError, InvalidInput, NotFound
@@ -24,9 +24,8 @@ from ingest.intake import receipt as complaint_receipt
 from ingest.privacy import mask_name, mask_phone
 
 router = APIRouter(include_in_schema=False)
-BOARD_ROLES = ("section_chief", "deputy_director", "director", "admin")
-KPI_ROLES = BOARD_ROLES
 BOARD_ROWS = 30  # per level on the unfiltered board; the level filter shows all (up to 500)
+LeaderPage = Annotated[auth.User, Depends(page_role(auth.LEADERS))]
 VERDICT_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 FLAG_LABELS = {"breached_without_escalation": "超时未提级", "escalated_without_effort": "未办即提级"}
 MEETING_SOURCES = {"overdue": "超时 150%", "unsatisfied": "群众不满意", "listed": "挂牌节点逾期"}
@@ -43,17 +42,10 @@ def _refused(request: Request, user: auth.User | None, message: str, status: int
     return _page(request, "message.html", user, message=message, status_code=status)
 
 
-def _forbidden(request: Request, user: auth.User) -> Response:
-    return _refused(request, user, f"角色「{auth.ROLE_LABELS[user.role]}」无权查看此页 / role {user.role} "
-                                   "may not view this page", 403)
-
-
 @router.get("/board", response_class=HTMLResponse)
-def board_page(request: Request, conn: Conn, user: PageUser,
+def board_page(request: Request, conn: Conn, user: LeaderPage,
                level: Annotated[int | None, Query(ge=1, le=5)] = None, team: int | None = None) -> Response:
     """The say-no escalation ladder: open cases by level, clocks, flags, supervision, meeting list, ledgers."""
-    if user.role not in BOARD_ROLES:
-        return _forbidden(request, user)
     now = local_now()
     cases = dq.open_cases(conn, now=now, level=level, team_id=team)
     dq.decorate(cases, now)
@@ -90,12 +82,10 @@ def _add_months(first: date, n: int) -> date:
 
 
 @router.get("/kpi", response_class=HTMLResponse)
-def kpi_page(request: Request, conn: Conn, user: PageUser,
+def kpi_page(request: Request, conn: Conn, user: LeaderPage,
              month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
              span: Annotated[int, Query(ge=1, le=24)] = 6) -> Response:
     """Rates per team and month: the chosen month's table and the trend over ``span`` months."""
-    if user.role not in KPI_ROLES:
-        return _forbidden(request, user)
     now = local_now()
     chosen = _month(month) or dq.latest_month(conn, now.date())
     start = _add_months(chosen, 1 - span)

@@ -20,19 +20,21 @@ from pydantic import BaseModel, Field
 from dashboard import dispatch_queries as dq
 from dashboard.deps import require_role
 from dashboard.team_map import order_map
-from dashboard.templating import Conn, PageUser, templates
+from dashboard.templating import Conn, page_role, templates
 from dispatch import attachments, field, ladder, views
 from dispatch.states import TRANSITIONS
 from envpetition import auth
 from envpetition.errors import DomainError, Forbidden
 from envpetition.runtime import LOCAL_TZ, local_now
+from ingest import views as ingest_views
 from ingest.classify import CATEGORY_LABELS
 
 router = APIRouter(include_in_schema=True, tags=["team"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
-TEAM_ROLES = ("team_member", "section_chief", "admin")
 FIRST_ORDERS = 25  # on a phone, the soonest due; the rest one tap away (``?all=1``)
-FieldUser = Annotated[auth.User, Depends(require_role("team_member", "section_chief"))]
+FieldUser = Annotated[auth.User, Depends(require_role(auth.FIELD))]
+FieldPage = Annotated[auth.User, Depends(page_role(auth.FIELD))]
+StaffPage = Annotated[auth.User, Depends(page_role(auth.FIELD, auth.LEADERS))]
 ACTION_LABELS = {"acknowledge": "确认接收", **{a: t.label for a, t in TRANSITIONS.items()}, "refuse": '说"不"提级'}
 TEXT_HINTS = {"investigate": "查处情况 findings", "reply": "答复内容 reply", "return": "退回原因 reason",
               "refuse": "不能办理的原因 reason"}
@@ -63,10 +65,11 @@ def _orders(conn: Conn, user: auth.User, team_id: int, now: datetime, case_id: i
     done = views.field_actions(conn, ids) if ids else []
     files = views.attachments(conn, ids) if ids else []
     history = views.site_history(conn, ids) if ids else {}
+    reports = ingest_views.reported(conn, ids) if ids else {}
     for case in cases:
         facts = evidence.get(case["id"], {})
         case["lon"], case["lat"] = facts.get("lon"), facts.get("lat")
-        case["reports"] = facts.get("complaints", [])
+        case["reports"] = reports.get(case["id"], [])
         case["exceedances"] = facts.get("exceedances", [])
         case["field"] = [a for a in done if a["case_id"] == case["id"]]
         case["files"] = [f for f in files if f["case_id"] == case["id"]]
@@ -92,14 +95,9 @@ def _context(user: auth.User, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/team", response_class=HTMLResponse, include_in_schema=False)
-def team_page(request: Request, conn: Conn, user: PageUser, team: int | None = None, ok: str | None = None,
+def team_page(request: Request, conn: Conn, user: FieldPage, team: int | None = None, ok: str | None = None,
               error: str | None = None, show_all: Annotated[bool, Query(alias="all")] = False) -> Response:
     """The team's orders, soonest due first: map, address, countdown, site history, evidence, actions."""
-    if user.role not in TEAM_ROLES:
-        return templates.TemplateResponse(request, "message.html", {
-            "user": user, "role_label": auth.ROLE_LABELS[user.role],
-            "message": f"角色「{auth.ROLE_LABELS[user.role]}」无权查看此页 / role {user.role} may not view this page"},
-            status_code=403)
     teams = dq.teams(conn)
     team_id = _team_of(user, team, teams)
     now = local_now()
@@ -111,10 +109,8 @@ def team_page(request: Request, conn: Conn, user: PageUser, team: int | None = N
 
 
 @router.get("/team/cases/{case_id}/card", response_class=HTMLResponse, include_in_schema=False)
-def team_card(request: Request, conn: Conn, user: PageUser, case_id: int, team: int | None = None) -> Response:
+def team_card(request: Request, conn: Conn, user: FieldPage, case_id: int, team: int | None = None) -> Response:
     """One order's card, re-rendered after an action was applied (empty when the case left the list)."""
-    if user.role not in TEAM_ROLES:
-        return Response(status_code=403)
     team_id = _team_of(user, team, dq.teams(conn))
     cases, _ = _orders(conn, user, team_id, local_now(), case_id=case_id) if team_id is not None else ([], 0)
     return templates.TemplateResponse(request, "team_card.html", _context(user, c=cases[0] if cases else None,
@@ -154,14 +150,9 @@ async def post_attachment(conn: Conn, user: FieldUser, client_attachment_id: Ann
                               now=local_now())
 
 
-STAFF_ROLES = ("team_member", "section_chief", "deputy_director", "director", "admin")
-
-
 @router.get("/team/attachments/{attachment_id}", include_in_schema=False)
-def get_attachment(conn: Conn, user: PageUser, attachment_id: int) -> Response:
+def get_attachment(conn: Conn, user: StaffPage, attachment_id: int) -> Response:
     """The stored file, for the bureau's staff only (a team member: their own team's cases)."""
-    if user.role not in STAFF_ROLES:
-        raise Forbidden("无权查看附件 / may not view attachments")
     row = views.attachment_content(conn, attachment_id)
     if user.role == "team_member" and views.case_detail(conn, row["case_id"])["team_id"] != user.team_id:
         raise Forbidden("只能查看本队案件的附件 / only your team's cases")
