@@ -26,7 +26,7 @@ def test_a_call_is_typed_and_joined_to_a_nearby_case_without_a_mouse(browser, li
     page.fill("input[name=username]", "wang")
     page.fill("input[name=password]", "browser-pass-1")
     page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: not url.endswith("/login"))
+    page.wait_for_url(lambda url: not url.endswith("/login"), wait_until="commit")
     page.goto(live_server + "/intake")
 
     # First call: focus starts in the text box; type, Tab to the address, Ctrl+Enter registers.

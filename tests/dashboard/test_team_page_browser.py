@@ -46,7 +46,7 @@ def _login(page, base, user):
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", "browser-pass-1")
     page.click("button[type=submit]")
-    page.wait_for_url(lambda url: not url.endswith("/login"))
+    page.wait_for_url(lambda url: not url.endswith("/login"), wait_until="commit")
 
 
 def _watch_requests(page, base):
