@@ -34,9 +34,10 @@ select client_action_id, case_id, action, outcome, message, recorded_at, time_fl
 from field_actions where client_action_id = %s
 """
 INSERT = """
-insert into field_actions (client_action_id, case_id, action, actor, role, device_at, received_at, recorded_at,
-                           time_flag, text, lon, lat, accuracy_m, distance_m, outcome, message, result)
-values (%(client_action_id)s, %(case_id)s, %(action)s, %(actor)s, %(role)s, %(device_at)s, %(received_at)s,
+insert into field_actions (client_action_id, case_id, action, actor, role, device_at, device_clock_offset_s,
+                           received_at, recorded_at, time_flag, text, lon, lat, accuracy_m, distance_m, outcome,
+                           message, result)
+values (%(client_action_id)s, %(case_id)s, %(action)s, %(actor)s, %(role)s, %(device_at)s, %(offset)s, %(received_at)s,
         %(recorded_at)s, %(time_flag)s, %(text)s, %(lon)s, %(lat)s, %(accuracy_m)s, %(distance_m)s, %(outcome)s,
         %(message)s, %(result)s)
 """
@@ -57,6 +58,7 @@ class FieldAction:
     lat: float | None = None
     accuracy_m: float | None = None
     order_id: int | None = None
+    device_clock_offset_s: float | None = None  # how far off the device clock was (the page corrects by it)
 
 
 def device_time(device_at: datetime | None, now: datetime) -> tuple[datetime, str]:
@@ -156,7 +158,7 @@ def record_field_action(conn: psycopg.Connection[Any], item: FieldAction, *, act
                 distance = round(float(distance_m(item.lon, item.lat, point[0], point[1])), 1)
             data: dict[str, Any] = {"client_action_id": item.client_action_id, "time_flag": flag,
                                     "device_at": item.device_at.isoformat() if item.device_at else None,
-                                    "received_at": now.isoformat()}
+                                    "received_at": now.isoformat(), "device_clock_offset_s": item.device_clock_offset_s}
             if item.lon is not None:
                 data["position"] = {"lon": item.lon, "lat": item.lat, "accuracy_m": item.accuracy_m}
             if distance is not None:
@@ -173,7 +175,8 @@ def record_field_action(conn: psycopg.Connection[Any], item: FieldAction, *, act
                            "time_flag": flag, "distance_m": distance})
             conn.execute(INSERT, {
                 "client_action_id": item.client_action_id, "case_id": item.case_id, "action": item.action,
-                "actor": actor, "role": role, "device_at": item.device_at, "received_at": now, "recorded_at": at,
+                "actor": actor, "role": role, "device_at": item.device_at, "offset": item.device_clock_offset_s,
+                "received_at": now, "recorded_at": at,
                 "time_flag": flag, "text": item.text, "lon": item.lon, "lat": item.lat, "accuracy_m": item.accuracy_m,
                 "distance_m": distance, "outcome": outcome, "message": message, "result": Jsonb(result)})
     except psycopg.errors.UniqueViolation:

@@ -16,7 +16,7 @@ PAGES = {"dashboard.png": ("director", "/"), "monitoring.png": ("monitor", "/mon
          "intake.png": ("intake", "/intake"), "board.png": ("chief", "/board"), "team.png": ("chief", "/team?team=6"), "kpi.png": ("director", "/kpi")}
 
 DESKTOP, PHONE = {"width": 1400, "height": 900}, {"width": 390, "height": 844}
-PHONE_PAGES = {"team-phone.png": ("team1", "/team"), "intake-phone.png": ("intake", "/intake")}
+PHONE_PAGES = {"team-phone.png": ("chief", "/team?team=6"), "intake-phone.png": ("intake", "/intake")}
 SHOTS = [(name, user, path, DESKTOP) for name, (user, path) in PAGES.items()]
 SHOTS += [(name, user, path, PHONE) for name, (user, path) in PHONE_PAGES.items()]
 

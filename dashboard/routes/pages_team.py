@@ -129,6 +129,7 @@ class ActionIn(BaseModel):
     lat: float | None = None
     accuracy_m: float | None = None
     order_id: int | None = None
+    device_clock_offset_s: float | None = Field(None, description="server minus device clock at page load, if applied")
 
 
 @router.post("/api/team/actions")

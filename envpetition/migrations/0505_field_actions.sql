@@ -10,7 +10,8 @@ create table field_actions (
     action text not null check (action in ('acknowledge', 'depart', 'arrive', 'investigate', 'reply', 'return', 'refuse')),
     actor text not null,
     role text not null,
-    device_at timestamptz,                -- the device's clock when the person acted
+    device_at timestamptz,                -- the device's clock when the person acted (corrected, see below)
+    device_clock_offset_s double precision, -- server minus device clock when the page loaded (applied if > 2 min)
     received_at timestamptz not null,     -- the server's clock when it arrived
     recorded_at timestamptz not null,     -- the time the event was recorded with
     time_flag text not null check (time_flag in ('live', 'queued', 'device_clock_ahead', 'device_clock_implausible', 'no_device_time')),

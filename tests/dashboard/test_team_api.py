@@ -34,13 +34,15 @@ def test_an_action_posted_twice_is_recorded_once_and_its_photo_is_for_staff_only
     west, east, case_id = _world(fresh_database_url)
     member = make_user("team_member", team_id=west)
     body = {"client_action_id": str(uuid.uuid4()), "case_id": case_id, "action": "arrive",
-            "device_at": local_now().isoformat(), "lon": 117.8105, "lat": 30.945, "accuracy_m": 8}
+            "device_at": local_now().isoformat(), "lon": 117.8105, "lat": 30.945, "accuracy_m": 8,
+            "device_clock_offset_s": -3600.0}
     first = app_client.post("/api/team/actions", json=body, headers=member).json()
     second = app_client.post("/api/team/actions", json=body, headers=member).json()
     assert first["outcome"] == "applied" and not first["replayed"] and second["replayed"]
     assert 40 < first["distance_m"] < 60
     with connect(fresh_database_url) as c:
         assert c.execute("select count(*) from case_events where kind = 'arrive'").fetchone()[0] == 1
+        assert c.execute("select device_clock_offset_s from field_actions").fetchone()[0] == -3600.0
     upload = {"client_attachment_id": str(uuid.uuid4()), "client_action_id": body["client_action_id"]}
     stored = app_client.post("/api/team/attachments", data=upload, headers=member,
                              files={"file": ("现场.jpg", _jpeg(), "image/jpeg")}).json()

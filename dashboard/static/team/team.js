@@ -11,6 +11,11 @@
   const LABELS = {acknowledge: "确认接收", depart: "出发", arrive: "到场", investigate: "现场查处", reply: "答复",
                   return: "退回", refuse: "说\u201c不\u201d提级"};
   let flushing = false;
+  // The device clock corrected by its offset to the server clock seen when the page loaded: phones
+  // drift, and the demo runs on a demo clock. The server still checks and flags the time it gets.
+  const offset = app && app.dataset.serverNow ? new Date(app.dataset.serverNow).getTime() - Date.now() : 0;
+  const applied = Math.abs(offset) > 120000 ? offset : 0;
+  const now = () => Date.now() + applied;
 
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() :
     "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
@@ -138,7 +143,7 @@
     }
     button.disabled = true;
     const body = {client_action_id: uuid(), case_id: Number(form.dataset.case), action, text: text || null,
-                  device_at: new Date().toISOString(),
+                  device_at: new Date(now()).toISOString(), device_clock_offset_s: applied ? applied / 1000 : null,
                   order_id: form.elements.order_id.value ? Number(form.elements.order_id.value) : null};
     if (action === "arrive") {
       say("正在定位 locating…");
@@ -175,9 +180,9 @@
   }
 
   function countdowns() {
-    const now = Date.now();
+    const at = now();
     document.querySelectorAll("b.left[data-due]").forEach((el) => {
-      const ms = new Date(el.dataset.due).getTime() - now, mins = Math.round(Math.abs(ms) / 60000);
+      const ms = new Date(el.dataset.due).getTime() - at, mins = Math.round(Math.abs(ms) / 60000);
       const text = mins >= 2880 ? `${Math.floor(mins / 1440)} 天` : mins >= 60 ? `${Math.floor(mins / 60)} 小时 ${mins % 60} 分` : `${mins} 分钟`;
       el.textContent = ms >= 0 ? `剩余 ${text}` : `超期 ${text}`;
     });
