@@ -7,24 +7,20 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 
-from envpetition import LOCAL_TZ_NAME
 from envpetition.db import connect
+from envpetition.localtime import LOCAL_TZ
 from envpetition.migrate import migrate
 from envpetition.servers import Services, running_services
 from envpetition.settings import Settings
-
-LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
-
 
 _demo_clock: tuple[datetime, datetime, float] | None = None  # (demo time, wall time then, speed)
 
 
 def local_now() -> datetime:
-    """The current time in Asia/Shanghai: the one place that reads the wall clock for rules."""
+    """The current local time: the one place that reads the wall clock for rules."""
     wall = datetime.now(LOCAL_TZ)
     if _demo_clock is None:
         return wall

@@ -11,14 +11,15 @@ from dispatch.cases import NewCase, open_case
 from envpetition.calendar import seed_calendar
 from envpetition.db import connect
 from envpetition.runtime import local_now
+from envpetition.teams import save_team
 
 
 def _world(url):
     now = local_now()
     with connect(url, autocommit=True) as c:
         seed_calendar(c, [now.year, now.year + 1])
-        west = c.execute("insert into teams (name) values ('西区执法队') returning id").fetchone()[0]
-        east = c.execute("insert into teams (name) values ('东区执法队') returning id").fetchone()[0]
+        west, _ = save_team(c, "西区执法队")
+        east, _ = save_team(c, "东区执法队")
         case_id = open_case(c, NewCase("焦化新村夜间异味", opened_at=now, team_id=west, lon=117.81, lat=30.945),
                             actor="intake", role="intake", now=now)
     return west, east, case_id

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from monitoring.hj212 import SHANGHAI, build_packet, parse_packet
+from envpetition.localtime import LOCAL_TZ
+from monitoring.hj212 import build_packet, parse_packet
 from monitoring.replay import LiveReplay, shift_message
 
 SEGMENT = ("QN=20260801010027995;ST=22;CN=2061;PW=123456;MN=MN0001;Flag=4;CP=&&DataTime=20260801000000;"
@@ -16,7 +17,7 @@ def test_an_hj212_packet_moves_with_its_crc_recomputed():
     moved = shift_message(build_packet(SEGMENT).encode(), timedelta(days=91, hours=1))
     packet = parse_packet(moved.rstrip(b"\r\n"))
     assert packet.error is None
-    assert packet.data_time == datetime(2026, 10, 31, 1, 0, tzinfo=SHANGHAI)
+    assert packet.data_time == datetime(2026, 10, 31, 1, 0, tzinfo=LOCAL_TZ)
     assert b"QN=20261031020027995" in moved
 
 
@@ -40,7 +41,7 @@ def test_windows_move_forward_through_the_files_and_a_new_lap_starts_again(tmp_p
     (tmp_path / "walknav_run1.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     sink = _Recorder()
     replay = LiveReplay(tmp_path, sink, topic_prefix="p")
-    start = datetime(2026, 8, 13, 10, 0, tzinfo=SHANGHAI)
+    start = datetime(2026, 8, 13, 10, 0, tzinfo=LOCAL_TZ)
     lap = timedelta(days=91)
     assert replay.publish_window(start, start + timedelta(minutes=4), lap) == 4
     assert replay.publish_window(start + timedelta(minutes=4), start + timedelta(minutes=6), lap) == 2
