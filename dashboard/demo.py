@@ -56,7 +56,10 @@ SIMULATED_STEP = timedelta(hours=1)
 SMOKE_STEP = timedelta(hours=6)
 SIMULATED_TAIL = timedelta(days=2)  # the demo clock runs this far past the last complaint
 PROACTIVE_TAIL = timedelta(days=3)  # and this far again once the sensor replay has opened its cases
-LIVE_EVERY = timedelta(seconds=30)
+LIVE_EVERY = timedelta(seconds=20)  # wall time between two ticks of the live city
+SMOKE_LIVE_SPAN = timedelta(hours=12)
+LIVE_WARMUP = timedelta(days=3)  # the live city starts with these days already played
+LIVE_SPEED = 60.0  # after the history: one demo hour a minute, so a complaint arrives every few minutes
 DEMO_WORKER_ID = "envpetition-demo-ingest"  # fixed: a restarted demo resumes its persistent session
 
 
@@ -196,10 +199,11 @@ class DemoClock(threading.Thread):
     """
 
     def __init__(self, services: Services, settings: Settings, step: timedelta,
-                 sensor_replay: threading.Thread | None = None) -> None:
+                 sensor_replay: threading.Thread | None = None, live_speed: float = LIVE_SPEED) -> None:
         super().__init__(name="demo-clock", daemon=True)
         self.services, self.settings, self.step = services, settings, step
         self.sensor_replay = sensor_replay
+        self.live_speed = live_speed
         self.stop_event = threading.Event()
 
     def history_span(self, conn: Any) -> tuple[datetime, datetime] | None:
@@ -212,11 +216,6 @@ class DemoClock(threading.Thread):
         return simulate_handling(conn, *span, self.step, self.stop_event) if span else {}
 
     def run(self) -> None:
-        from dispatch.dispatcher import run_once
-        from dispatch.escalation import scan
-        from dispatch.outbox import RecordingGateway
-        from envpetition.mqtt import connect as mqtt_connect
-
         try:
             with connect(self.services.database_url, autocommit=True) as conn:
                 print(f"  ✔ case handling on the demo clock: {json.dumps(self.replay_history(conn))}", flush=True)
@@ -227,18 +226,45 @@ class DemoClock(threading.Thread):
                     self.sensor_replay.join()
                     start = local_now()
                     handled = simulate_handling(conn, start, start + PROACTIVE_TAIL, self.step, self.stop_event)
-                    set_demo_clock(start + PROACTIVE_TAIL)
+                    set_demo_clock(start + PROACTIVE_TAIL, speed=self.live_speed)
                     print(f"  ✔ proactive cases handled; demo clock now {local_now():%Y-%m-%d %H:%M}: "
                           f"{json.dumps(handled)}", flush=True)
-                client = mqtt_connect(self.services.mqtt_url)
-                gateway = RecordingGateway()
-                while not self.stop_event.wait(LIVE_EVERY.total_seconds()):
-                    scan(conn, now=local_now())
-                    run_once(conn, client, gateway, now=local_now(), topic_prefix=self.settings.topic_prefix)
-                client.loop_stop()
-                client.disconnect()
+                self.live(conn)
         except Exception:
             log.exception("demo clock stopped")
+
+    def live(self, conn: Any) -> None:
+        """The city goes on: new complaints, readings, teams and escalations, then orders and notices out."""
+        from dashboard.live_city import LiveCity
+        from dispatch.dispatcher import run_once
+        from dispatch.outbox import RecordingGateway
+        from envpetition.mqtt import connect as mqtt_connect
+
+        city = LiveCity(conn, SAMPLE_DIR, self.services.mqtt_url, topic_prefix=self.settings.topic_prefix,
+                        now=local_now())
+        print(f"  ✔ live city: the sample period plays again every {city.laps.period.days} days, "
+              f"clock ×{self.live_speed:g}", flush=True)
+        client = mqtt_connect(self.services.mqtt_url)
+        gateway = RecordingGateway()
+        # Catch up the last days first, an hour at a time: the teams start with orders in hand.
+        last = local_now() - LIVE_WARMUP
+        while last + SIMULATED_STEP < local_now() and not self.stop_event.is_set():
+            city.tick(conn, last, last + SIMULATED_STEP)
+            last += SIMULATED_STEP
+        try:
+            while not self.stop_event.wait(LIVE_EVERY.total_seconds()):
+                now = local_now()
+                try:
+                    done = city.tick(conn, last, now)
+                    log.info("live city %s → %s: %s", last, now, done)
+                    last = now
+                except Exception:  # one bad tick (a broker restart, a deadlock) must not end the city
+                    log.exception("live city tick failed; trying again next tick")
+                run_once(conn, client, gateway, now=local_now(), topic_prefix=self.settings.topic_prefix)
+        finally:
+            city.close()
+            client.loop_stop()
+            client.disconnect()
 
 
 def smoke_checks(services: Services, settings: Settings, report: Report) -> None:
@@ -276,6 +302,22 @@ def smoke_checks(services: Services, settings: Settings, report: Report) -> None
         report.check(http.get("/openapi.json").status_code == 200, "OpenAPI served at /openapi.json (/docs)")
 
 
+def live_check(services: Services, settings: Settings, report: Report) -> None:
+    """One tick of the live city over the first busy hours of its second lap: complaints, readings, teams."""
+    from dashboard.live_city import LiveCity
+
+    with connect(services.database_url, autocommit=True) as conn:
+        city = LiveCity(conn, SAMPLE_DIR, services.mqtt_url, topic_prefix=settings.topic_prefix, now=local_now())
+        try:
+            first = city.feed.times[0] + city.laps.period
+            done = city.tick(conn, first, first + SMOKE_LIVE_SPAN)
+        finally:
+            city.close()
+    report.step("live city tick", json.dumps(done))
+    report.check(done.get("accepted", 0) + done.get("duplicate", 0) > 0, "the live city registers new complaints")
+    report.check(done.get("messages", 0) > 0, "the live city streams sensor readings")
+
+
 def run_demo(settings: Settings, *, smoke: bool, port: int | None, speed: float) -> int:
     """The main job; returns the process exit code."""
     report = Report()
@@ -292,12 +334,14 @@ def run_demo(settings: Settings, *, smoke: bool, port: int | None, speed: float)
             worker, replay = start_streaming(services, settings, report, speed=speed,
                                              replay_limit=SMOKE_REPLAY_LIMIT if smoke else None, smoke=smoke)
             import_complaints(services, report)
-            clock = DemoClock(services, settings, SMOKE_STEP if smoke else SIMULATED_STEP, replay)
+            clock = DemoClock(services, settings, SMOKE_STEP if smoke else SIMULATED_STEP, replay,
+                              live_speed=min(speed, LIVE_SPEED) if speed > 0 else LIVE_SPEED)
             if smoke:
                 with connect(services.database_url, autocommit=True) as conn:
                     report.step("case handling on the demo clock", json.dumps(clock.replay_history(conn)))
                 replay.join(120)
                 smoke_checks(services, settings, report)
+                live_check(services, settings, report)
             else:
                 with connect(services.database_url) as conn:
                     span = clock.history_span(conn)

@@ -10,18 +10,20 @@ Delays are a deterministic function of (case id, step), so a replay is repeatabl
 from __future__ import annotations
 
 import hashlib
+import math
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
-from dispatch import followup, orders
+from dispatch import field, followup, orders
 from dispatch.lifecycle import transition
-from envpetition.errors import DomainError
+from envpetition.errors import Conflict, DomainError
 
 OPEN_CASES = """
-select c.id, c.state, c.priority, c.team_id, c.opened_at, c.reopened_count,
+select c.id, c.state, c.priority, c.team_id, c.opened_at, c.reopened_count, c.lon, c.lat,
        exists (select 1 from satisfaction_votes v where v.case_id = c.id
                and v.at >= (select max(at) from case_events e where e.case_id = c.id and e.kind = 'follow_up')) as voted,
        (select max(at) from case_events e where e.case_id = c.id and e.to_state is not null) as last_at,
@@ -108,9 +110,28 @@ def _answer_supervision(conn: psycopg.Connection[Any], now: datetime) -> int:
     return answered
 
 
+def _check_in(conn: psycopg.Connection[Any], case: dict[str, Any], now: datetime) -> None:
+    """到场打卡 through the team app's service: a position 10–150 m from the case, one in ten 400–900 m off."""
+    f, bearing = _fraction(case["id"], "where"), 2 * math.pi * _fraction(case["id"], "bearing")
+    metres = 10 + 140 * f / 0.9 if f < 0.9 else 400 + 5000 * (f - 0.9)
+    lon = lat = None
+    if case["lon"] is not None:
+        lat = case["lat"] + metres * math.cos(bearing) / 111_320
+        lon = case["lon"] + metres * math.sin(bearing) / (111_320 * math.cos(math.radians(case["lat"])))
+    # One id per case and step it follows: recorded once however often the demo retries it.
+    key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"envpetition-demo/{case['id']}/{case['last_at']}/arrive"))
+    item = field.FieldAction(key, case["id"], "arrive", device_at=now, lon=lon, lat=lat, accuracy_m=15.0)
+    result = field.record_field_action(conn, item, actor=f"team-{case['team_id']}", role="team_member",
+                                       team_id=case["team_id"], now=now)
+    if result["outcome"] != "applied":
+        raise Conflict(result["message"])
+
+
 def _take(conn: psycopg.Connection[Any], case: dict[str, Any], step: str, now: datetime) -> None:
     team = {"actor": f"team-{case['team_id']}", "role": "team_member", "actor_team_id": case["team_id"]}
-    if step in ("depart", "arrive", "investigate", "reply"):
+    if step == "arrive":
+        _check_in(conn, case, now)
+    elif step in ("depart", "investigate", "reply"):
         transition(conn, case["id"], step, now=now, **team)
     elif step == "follow_up":
         followup.record_follow_up(conn, case["id"], actor="demo-intake", role="intake", method="phone",

@@ -207,6 +207,99 @@ def table_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     """Row counts of dispatch's main tables (the home page's summary)."""
     return {name: int(n) for name, n in conn.execute(TABLE_COUNTS).fetchall()}
 
+# The team app: a team's orders with what the team needs on site.
+FIELD_ACTIONS_OF = """
+select client_action_id, case_id, action, actor, device_at, received_at, recorded_at, time_flag, text, lon, lat,
+       accuracy_m, distance_m, outcome, message
+from field_actions where case_id = any(%s) order by recorded_at, received_at
+"""
+ATTACHMENTS_OF = """
+select id, case_id, client_action_id, filename, content_type, size_bytes, width, height, exif_lon, exif_lat,
+       uploaded_at, uploaded_by
+from field_attachments where case_id = any(%s) order by id
+"""
+ATTACHMENT_CONTENT = "select case_id, filename, content_type, content from field_attachments where id = %s"
+SITE_HISTORY = """
+select o.id as for_case, h.id, h.title, h.state, h.opened_at, h.closed_at, h.outcome, h.categories
+from cases o
+cross join lateral (
+    select c.id, c.title, c.state, c.opened_at, c.closed_at, c.outcome, c.categories from cases c
+    where c.id <> o.id and ((o.community_id is not null and c.community_id = o.community_id)
+                            or (o.enterprise_id is not null and c.enterprise_id = o.enterprise_id))
+    order by c.opened_at desc limit %(limit)s) h
+where o.id = any(%(ids)s)
+order by o.id, h.opened_at desc
+"""
+CASE_EVIDENCE = """
+select c.id as case_id, c.lon, c.lat, c.community_id, c.enterprise_id,
+       coalesce((select json_agg(json_build_object('at', e.at, 'data', e.data) order by e.at)
+                 from case_events e where e.case_id = c.id and e.kind = 'exceedance_evidence'), '[]') as exceedances
+from cases c where c.id = any(%s)
+"""
+
+
+def field_actions(conn: psycopg.Connection[Any], case_ids: list[int]) -> list[dict[str, Any]]:
+    """The field actions recorded for these cases (arrival distance, time flags), oldest first."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(FIELD_ACTIONS_OF, (case_ids,)).fetchall()
+
+
+def attachments(conn: psycopg.Connection[Any], case_ids: list[int]) -> list[dict[str, Any]]:
+    """Attachment metadata for these cases (no bytes); EXIF position for staff views only."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(ATTACHMENTS_OF, (case_ids,)).fetchall()
+
+
+def attachment_content(conn: psycopg.Connection[Any], attachment_id: int) -> dict[str, Any]:
+    """One stored file (bytes, type, name, case); the route checks who may see the case."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(ATTACHMENT_CONTENT, (attachment_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"附件 {attachment_id} 不存在 / no attachment {attachment_id}")
+    return row
+
+
+def site_history(conn: psycopg.Connection[Any], case_ids: list[int], limit: int = 8) -> dict[int, list[dict[str, Any]]]:
+    """Per case: other cases at the same community or enterprise, newest first (one query for all)."""
+    history: dict[int, list[dict[str, Any]]] = {case_id: [] for case_id in case_ids}
+    with conn.cursor(row_factory=dict_row) as cur:
+        for row in cur.execute(SITE_HISTORY, {"ids": case_ids, "limit": limit}).fetchall():
+            history[row.pop("for_case")].append(row)
+    return history
+
+
+def case_evidence(conn: psycopg.Connection[Any], case_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per case: its point, community and enterprise ids, and the monitoring exceedances attached to it."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return {row["case_id"]: row for row in cur.execute(CASE_EVIDENCE, (case_ids,)).fetchall()}
+
+
+OPEN_NEAR = """
+select c.id, c.title, c.state, c.priority, c.opened_at, c.lon, c.lat, c.categories, com.name as community
+from cases c left join areas com on com.id = c.community_id
+where c.closed_at is null and c.state not in ('closed', 'archived', 'transferred')
+  and ((%(community)s::bigint is not null and c.community_id = %(community)s)
+       or (c.lon between %(lon)s - %(dlon)s and %(lon)s + %(dlon)s and c.lat between %(lat)s - %(dlat)s and %(lat)s + %(dlat)s))
+order by c.opened_at desc limit 50
+"""
+IS_OPEN = "select closed_at is null and state not in ('closed', 'archived') from cases where id = %s"
+
+
+def open_cases_near(conn: psycopg.Connection[Any], *, lon: float, lat: float, community_id: int | None,
+                    radius_m: float) -> list[dict[str, Any]]:
+    """Open cases in the community or within about ``radius_m`` (a bounding box; the caller ranks by distance)."""
+    import math
+
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.1))
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(OPEN_NEAR, {"community": community_id, "lon": lon, "lat": lat, "dlon": dlon,
+                                       "dlat": dlat}).fetchall()
+
+
+def is_open_case(conn: psycopg.Connection[Any], case_id: int) -> bool:
+    row = conn.execute(IS_OPEN, (case_id,)).fetchone()
+    return bool(row and row[0])
 
 CASE_OPENINGS = "select id, closed_at is null, opened_at from cases where id = any(%s)"
 

@@ -25,6 +25,8 @@ MAPS_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot')].every(gd
   const sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
   return !gd._fullLayout || !gd._fullLayout.map || (sub && sub.map && sub.map.loaded()); })"""
 
+PAGES |= {"team-phone.png": ("chief", "/team?team=6", 390, 844), "intake-phone.png": ("intake", "/intake", 390, 844)}
+
 with sync_playwright() as pw:
     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
     for name, (user, path, *size) in PAGES.items():

@@ -99,7 +99,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 @click.option("--smoke", is_flag=True, help="Run the pipeline, check it end to end, exit 0 or 1.")
 @click.option("--port", type=int, default=None)
 @click.option("--speed", type=float, default=86400.0, show_default=True,
-              help="Sensor replay clock acceleration (86400: a day of readings per second).")
+              help="Sensor replay clock acceleration (86400: a day of readings per second); after the "
+                   "history the live city runs at min(speed, 60) times real time.")
 @click.pass_obj
 def demo(settings: Settings, smoke: bool, port: int | None, speed: float) -> None:
     """Migrate, load the sample city, stream the sensors over MQTT, dispatch the complaints, serve."""

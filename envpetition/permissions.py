@@ -59,6 +59,7 @@ POLICY: dict[str, dict[str, str]] = {
     "clock.pause": _all(LEADERS),
     "clock.resume": _all(LEADERS),
     "order.ack": dict(_FIELD_OWN),
+    "field.action": dict(_FIELD_OWN),  # the team app's queued actions and their photos (dispatch/field.py)
     "escalation.scan": _all(LEADERS),
     # supervision: orders are answered by the team that holds the case (or a leader), not by intake
     "supervision.issue": _all(LEADERS),

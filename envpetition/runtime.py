@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -16,18 +16,24 @@ from envpetition.migrate import migrate
 from envpetition.servers import Services, running_services
 from envpetition.settings import Settings
 
-_clock_offset = timedelta(0)
+_demo_clock: tuple[datetime, datetime, float] | None = None  # (demo time, wall time then, speed)
 
 
 def local_now() -> datetime:
     """The current local time: the one place that reads the wall clock for rules."""
-    return datetime.now(LOCAL_TZ) + _clock_offset
+    wall = datetime.now(LOCAL_TZ)
+    if _demo_clock is None:
+        return wall
+    at, since, speed = _demo_clock
+    return at + (wall - since) * speed
 
 
-def set_demo_clock(at: datetime) -> None:
-    """Make ``local_now()`` read ``at`` from this moment on, running at normal speed (the demo only)."""
-    global _clock_offset
-    _clock_offset = at - datetime.now(LOCAL_TZ)
+def set_demo_clock(at: datetime, speed: float = 1.0) -> None:
+    """Make ``local_now()`` read ``at`` from this moment on, running ``speed`` times real time (the demo only)."""
+    global _demo_clock
+    if speed <= 0:
+        raise ValueError(f"the demo clock must run forwards, got speed {speed}")
+    _demo_clock = (at, datetime.now(LOCAL_TZ), speed)
 
 
 def configure_logging(settings: Settings) -> None:

@@ -66,6 +66,7 @@ class Entry:
     error: str | None = None
     channel: str | None = None
     external_id: str | None = None
+    join_case_id: int | None = None  # the intake seat chose this open case instead of a new one
 
 
 @dataclass

@@ -15,7 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from dispatch.followup import REOPEN_WINDOW, vote
-from dispatch.views import case_status
+from dispatch.views import case_status, is_open_case
 from envpetition import access_log
 from envpetition.errors import InvalidInput, NotFound
 from envpetition.views import areas_version
@@ -51,22 +51,28 @@ def cached_context(conn: psycopg.Connection[Any]) -> IntakeContext:
 
 
 def submit_complaint(conn: psycopg.Connection[Any], payload: dict[str, Any], *, channel: str, now: datetime,
-                     actor: str, role: str | None) -> RowResult:
-    """Take one complaint (fields named as in HEADER_ALIASES' canonical names). Quarantines bad ones."""
+                     actor: str, role: str | None, join_case_id: int | None = None) -> RowResult:
+    """Take one complaint (fields named as in HEADER_ALIASES' canonical names). Quarantines bad ones.
+
+    ``join_case_id``: the seat saw the complaint is about an open case and puts it there.
+    """
     data = {k: v for k, v in payload.items() if v is not None}
     data.setdefault("external_id", f"{channel}-{uuid.uuid4().hex[:12]}")
     data.setdefault("received_at", now.isoformat())
     columns = {name: [name] for name in HEADER_ALIASES if name in data}
-    return _ingest_one(conn, data, columns, channel=channel, now=now, actor=actor, role=role)
+    if join_case_id is not None and not is_open_case(conn, join_case_id):
+        raise InvalidInput(f"案件 {join_case_id} 不存在或已办结，不能并入 / case {join_case_id} is not open")
+    return _ingest_one(conn, data, columns, channel=channel, now=now, actor=actor, role=role, join_case_id=join_case_id)
 
 
 def _ingest_one(conn: psycopg.Connection[Any], data: dict[str, Any], columns: dict[str, list[str]], *, channel: str,
-                now: datetime, actor: str, role: str | None, source: str | None = None) -> RowResult:
+                now: datetime, actor: str, role: str | None, source: str | None = None,
+                join_case_id: int | None = None) -> RowResult:
     ctx = cached_context(conn)
     ctx = IntakeContext(ctx.places, ctx.classifier, ctx.rules, actor=actor, role=role)
     try:
         fields = fields_from_row(data, columns, channel=channel, now=now)
-        entry = Entry(None, data, fields, channel=channel, external_id=fields.external_id)
+        entry = Entry(None, data, fields, channel=channel, external_id=fields.external_id, join_case_id=join_case_id)
     except BadRow as exc:
         entry = Entry(None, data, None, str(exc), channel=channel, external_id=str(data.get("external_id") or ""))
     with conn.transaction():
@@ -128,31 +134,52 @@ def complaint_view_for(conn: psycopg.Connection[Any], complaint_id: int, *, user
     return row
 
 
-def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float, crs: str | None,
+EDITABLE_FIELDS = ("text", "address", "reported_party", "received_at")
+
+
+class StillQuarantined(InvalidInput):
+    """The fixed row still cannot be taken; nothing was stored and the row stays open."""
+
+
+def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float | None = None,
+                        lat: float | None = None, crs: str | None = None, edits: dict[str, str] | None = None,
                         now: datetime, actor: str, role: str | None) -> RowResult:
-    """A person placed a 'needs location' row (or fixed its coordinates): import it, close the row.
+    """A person placed a quarantined row (coordinates) or fixed its fields: import it, close the row.
 
-    One transaction: the complaint is stored and its quarantine entry closed together, or neither.
+    ``edits`` (canonical field names, see ``EDITABLE_FIELDS``) replace the raw cells they name. A row
+    that still cannot be taken raises ``StillQuarantined`` and leaves everything as it was.
     """
-    with conn.transaction():
-        return _resolve_quarantined(conn, quarantine_id, lon=lon, lat=lat, crs=crs, now=now, actor=actor, role=role)
+    with conn.transaction():  # the complaint stored and the row closed together, or neither
+        return _resolve_quarantined(conn, quarantine_id, lon=lon, lat=lat, crs=crs, edits=edits, now=now, actor=actor,
+                                    role=role)
 
 
-def _resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float,
-                         crs: str | None, now: datetime, actor: str, role: str | None) -> RowResult:
+def _resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float | None, lat: float | None,
+                         crs: str | None, edits: dict[str, str] | None, now: datetime, actor: str,
+                         role: str | None) -> RowResult:
     row = conn.execute(QUARANTINED, (quarantine_id,)).fetchone()
     if row is None:
         raise NotFound(f"隔离记录 {quarantine_id} 不存在或已处理 / quarantine row {quarantine_id} not found or resolved")
     qid, source, _, raw, _, kind, channel = row
     if kind not in ("needs_location", "bad_row") or not isinstance(raw, dict):
-        raise InvalidInput("只有单条记录可以补录位置 / only single rows can be placed")
+        raise InvalidInput("只有单条记录可以补录 / only single rows can be placed or fixed")
+    if (lon is None) != (lat is None):
+        raise InvalidInput("经度和纬度需同时填写 / give both lon and lat")
     columns = dict(OPEN311_COLUMNS) if "service_request_id" in raw else map_headers(list(raw))
-    data = {**raw, "_lon": lon, "_lat": lat, "_crs": crs or "wgs84"}
-    columns = {**columns, "lon": ["_lon"], "lat": ["_lat"], "crs": ["_crs"]}
+    data = dict(raw)
+    if lon is not None:
+        data.update({"_lon": lon, "_lat": lat, "_crs": crs or "wgs84"})
+        columns.update({"lon": ["_lon"], "lat": ["_lat"], "crs": ["_crs"]})
+    for name, value in (edits or {}).items():
+        if name not in EDITABLE_FIELDS:
+            raise InvalidInput(f"不能修改字段 {name} / field {name} cannot be edited here")
+        data[f"_fix_{name}"] = value
+        columns[name] = [f"_fix_{name}"]
     result = _ingest_one(conn, data, columns, channel=channel or "api", now=now, actor=actor, role=role,
                          source=f"{source}:resolved")
-    if result.status != "quarantined":
-        conn.execute(RESOLVE, (now, actor, result.complaint_id, qid))
+    if result.status == "quarantined":
+        raise StillQuarantined(f"仍无法受理 / still cannot be taken: {result.reason}")
+    conn.execute(RESOLVE, (now, actor, result.complaint_id, qid))
     return result
 
 

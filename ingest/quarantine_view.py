@@ -64,3 +64,30 @@ def open_quarantine_for(conn: psycopg.Connection[Any], *, user_id: int, username
             access_log.record(conn, user_id=user_id, username=username, role=role, view=view, now=now,
                               quarantine_ids=[r["id"] for r in rows])
     return rows
+
+
+FIELD_LABELS = {"external_id": "编号", "received_at": "举报时间", "name": "举报人", "phone": "联系电话",
+                "reported_party": "被举报单位", "address": "地址", "lon": "经度", "lat": "纬度", "crs": "坐标系",
+                "text": "举报内容", "method": "方式", "category_hint": "类别"}
+FIELD_ORDER = tuple(FIELD_LABELS)
+
+
+def readable(raw: Any) -> list[dict[str, Any]]:
+    """The raw row as labelled fields a person can read (known fields first, in form order).
+
+    >>> [(f["field"], f["label"], f["value"]) for f in readable({"举报内容": "异味", "x": 1})]
+    [('text', '举报内容', '异味'), (None, 'x', '1')]
+    """
+    if not isinstance(raw, dict):
+        return [{"field": None, "label": "原始内容", "value": str(raw)}]
+    rows = []
+    for key, value in raw.items():
+        if value is None or str(value).strip() == "":
+            continue
+        field = ALIAS_LOOKUP.get(header_key(key))
+        label = FIELD_LABELS[field] if field else str(key)
+        if header_key(label) != header_key(key):
+            label = f"{label}（{key}）"  # the file's own header, so the seat can find the cell
+        rows.append({"field": field, "label": label, "value": str(value)})
+    rank = {name: i for i, name in enumerate(FIELD_ORDER)}
+    return sorted(rows, key=lambda r: rank.get(r["field"], len(rank)))

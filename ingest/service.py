@@ -124,6 +124,9 @@ def _judge_and_store(conn: psycopg.Connection[Any], work: list[Located], ctx: In
         w.seen = Seen(cid, w.fields.channel, w.fields.received_at, loc.x, loc.y, frozenset(w.result.categories),
                       w.phone_hash, None, True, w.fields.received_at, loc.community_id)
         verdict = judge(w.seen, memory.recent)
+        if w.entry.join_case_id is not None:  # a person on the phone knows better than the rules
+            verdict.case_key = w.entry.join_case_id
+            verdict.reason = f"受理员并入案件 {w.entry.join_case_id} / joined case {w.entry.join_case_id} by the seat"
         w.result.duplicate_of, w.result.repeat_of = verdict.duplicate_of, verdict.repeat_of
         if verdict.duplicate_of is not None:
             w.result.status = "duplicate"

@@ -20,6 +20,10 @@ FIRST_ADDRESSES = """
 select distinct on (case_id) case_id, address from complaints
 where case_id = any(%s) and address is not null order by case_id, id
 """
+REPORTED = """
+select case_id, received_at, channel, text, address from complaints where case_id = any(%s)
+order by case_id, received_at, id
+"""
 AIR_COMPLAINTS_AFTER = """
 select id, case_id, received_at, lon, lat, categories, text from complaints
 where id > %s and lon is not null and lat is not null and duplicate_of is null
@@ -47,6 +51,14 @@ def first_addresses(conn: psycopg.Connection[Any], case_ids: Sequence[int]) -> d
 def table_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     """Row counts of ingest's tables (the home page's summary)."""
     return {name: int(n) for name, n in conn.execute(TABLE_COUNTS).fetchall()}
+
+
+def reported(conn: psycopg.Connection[Any], case_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """What the complainants reported on each case (time, channel, text, address), oldest first; never who."""
+    out: dict[int, list[dict[str, Any]]] = {int(c): [] for c in case_ids}
+    for case_id, received_at, channel, text, address in conn.execute(REPORTED, (list(case_ids),)).fetchall():
+        out[int(case_id)].append({"received_at": received_at, "channel": channel, "text": text, "address": address})
+    return out
 
 
 def air_complaints_after(conn: psycopg.Connection[Any], after_id: int, limit: int) -> list[dict[str, Any]]:

@@ -17,8 +17,10 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from envpetition.localtime import LOCAL_TZ
+from monitoring.hj212 import build_packet
 from monitoring.publish import Publisher
 
 Event = tuple[datetime, str, bytes]  # (event time, sensor id, payload)
@@ -92,3 +94,57 @@ def replay(
             pub.publish(f"{topic_prefix}/sensors/{sensor}/readings", payload)
             published += 1
     return published
+
+
+def _shift_stamp(text: bytes, key: bytes, width: int, shift: timedelta) -> bytes:
+    """Move one ``key=YYYYMMDDhhmmss[fff]`` stamp of an HJ 212 segment by ``shift``."""
+    start = text.find(key)
+    if start < 0:
+        return text
+    start += len(key)
+    stamp = text[start:start + width].decode()
+    moved = (datetime.strptime(stamp[:14], "%Y%m%d%H%M%S") + shift).strftime("%Y%m%d%H%M%S") + stamp[14:]
+    return text[:start] + moved.encode() + text[start + width:]
+
+
+def shift_message(payload: bytes, shift: timedelta) -> bytes:
+    """The same message ``shift`` later: HJ 212 stamps moved and the CRC recomputed, or JSON ``ts`` moved."""
+    if payload.startswith(b"##"):
+        segment = payload.rstrip(b"\r\n")[6:-4]
+        segment = _shift_stamp(segment, b"QN=", 17, shift)
+        segment = _shift_stamp(segment, b"DataTime=", 14, shift)
+        return build_packet(segment.decode()).encode()
+    body = json.loads(payload)
+    body["ts"] = (datetime.fromisoformat(body["ts"]) + shift).isoformat()
+    return json.dumps(body).encode()
+
+
+class LiveReplay:
+    """The sample messages of a moving window, shifted to the live clock; reads the files forward only.
+
+    Windows must move forward within a lap; a new lap (a larger shift) starts the files again.
+    """
+
+    def __init__(self, folder: str | Path, publisher: Any, *, topic_prefix: str) -> None:
+        self.folder, self.publisher, self.topic_prefix = Path(folder), publisher, topic_prefix
+        self._events: Iterator[Event] | None = None
+        self._pending: Event | None = None
+        self._shift: timedelta | None = None
+
+    def publish_window(self, since: datetime, until: datetime, shift: timedelta) -> int:
+        """Publish the messages of ``[since, until)`` (sample time) moved by ``shift``; return how many."""
+        if self._events is None or shift != self._shift:
+            self._events, self._pending, self._shift = events(self.folder), None, shift
+        sent = 0
+        while True:
+            event = self._pending or next(self._events, None)
+            self._pending = None
+            if event is None:
+                return sent
+            moment, sensor, payload = event
+            if moment >= until:
+                self._pending = event
+                return sent
+            if moment >= since:
+                self.publisher.publish(f"{self.topic_prefix}/sensors/{sensor}/readings", shift_message(payload, shift))
+                sent += 1

@@ -14,29 +14,21 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dashboard import dispatch_queries as dq
-from dashboard.deps import require_role
 from dashboard.kpi_figure import RATES, kpi_figure
 from dashboard.templating import Conn, page_role, templates
-from dispatch import followup, kpi, ladder, lifecycle, orders, supervision, views
-from dispatch.states import TRANSITIONS
+from dispatch import followup, kpi, ladder, supervision, views
 from envpetition import auth
-from envpetition.errors import DomainError, Forbidden, InvalidInput, NotFound
-from envpetition.permissions import permits_on
+from envpetition.errors import DomainError, InvalidInput, NotFound
 from envpetition.runtime import local_now
 from ingest import intake
-from ingest.classify import CATEGORY_LABELS
 from ingest.intake import receipt as complaint_receipt
 
 router = APIRouter(include_in_schema=False)
 BOARD_ROWS = 30  # per level on the unfiltered board; the level filter shows all (up to 500)
-FieldUser = Annotated[auth.User, Depends(require_role(auth.FIELD))]
 LeaderPage = Annotated[auth.User, Depends(page_role(auth.LEADERS))]
-FieldPage = Annotated[auth.User, Depends(page_role(auth.FIELD))]
 VERDICT_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 FLAG_LABELS = {"breached_without_escalation": "超时未提级", "escalated_without_effort": "未办即提级"}
 MEETING_SOURCES = {"overdue": "超时 150%", "unsatisfied": "群众不满意", "listed": "挂牌节点逾期"}
-ACTION_HINTS = {"investigate": "查处情况 findings", "reply": "答复内容 reply to the complainant",
-                "return": "退回原因 reason"}
 
 
 def _page(request: Request, name: str, user: auth.User | None, **context: Any) -> Response:
@@ -73,78 +65,6 @@ def board_page(request: Request, conn: Conn, user: LeaderPage,
                  listed=supervision.listed_cases(conn, today=now.date()),
                  unresolved=chosen(supervision.ledger(conn, "unresolved")),
                  unsatisfied=chosen(supervision.ledger(conn, "unsatisfied")))
-
-
-def _team_of(user: auth.User, team: int | None) -> int | None:
-    """A team member sees their own team; a section chief (or admin) picks one."""
-    return user.team_id if user.role == "team_member" else team
-
-
-@router.get("/team", response_class=HTMLResponse)
-def team_page(request: Request, conn: Conn, user: FieldPage, team: int | None = None,
-              ok: str | None = None, error: str | None = None) -> Response:
-    """A team's open cases with deadlines, site and the next actions allowed to this user."""
-    all_teams = dq.teams(conn)
-    team_id = _team_of(user, team) or (all_teams[0]["id"] if all_teams and user.role != "team_member" else None)
-    now = local_now()
-    cases = dq.open_cases(conn, now=now, team_id=team_id) if team_id is not None else []
-    dq.decorate(cases, now)
-    cases.sort(key=lambda c: (c["due_at"] is None, c["due_at"] or now, c["id"]))  # soonest deadline first
-    for case in cases:
-        case["actions"] = dq.actions_for(case["state"], user.role)
-        case["may_escalate"] = ladder.may_act_at_level(user.role, case["level"]) and case["level"] < 5
-    team_name = next((t["name"] for t in all_teams if t["id"] == team_id), None)
-    return _page(request, "team.html", user, cases=cases, team_id=team_id, team_name=team_name, teams=all_teams,
-                 ok=ok, error=error, category_labels=CATEGORY_LABELS,
-                 action_labels={a: t.label for a, t in TRANSITIONS.items()}, action_hints=ACTION_HINTS,
-                 level_labels=ladder.LEVEL_LABELS)
-
-
-def _back_to_team(team: int | None, *, ok: str | None = None, error: str | None = None) -> Response:
-    query = {k: v for k, v in (("team", team), ("ok", ok), ("error", error)) if v is not None}
-    return RedirectResponse("/team" + ("?" + urlencode(query) if query else ""), status_code=303)
-
-
-@router.post("/team/cases/{case_id}/act")
-def team_act(conn: Conn, user: FieldUser, case_id: int, action: Annotated[str, Form()],
-             text: Annotated[str, Form()] = "", team: Annotated[int | None, Form()] = None) -> Response:
-    """One lifecycle step from the team page; a refusal comes back as the page's error line."""
-    if action not in dq.TEAM_ACTIONS:
-        return _back_to_team(team, error=f"未知操作 {action} / unknown action")
-    note = text.strip() or None
-    data = {"findings": note} if action == "investigate" and note else None
-    try:
-        result = lifecycle.transition(conn, case_id, action, actor=user.username, role=user.role, now=local_now(),
-                                      reason=note, data=data, actor_team_id=user.team_id)
-    except DomainError as exc:
-        return _back_to_team(team, error=f"案件 {case_id}: {exc}")
-    label = TRANSITIONS[action].label
-    return _back_to_team(team, ok=f"案件 {case_id} 已{label} → {result['to']}")
-
-
-@router.post("/team/orders/{order_id}/ack")
-def team_ack(conn: Conn, user: FieldUser, order_id: int, team: Annotated[int | None, Form()] = None) -> Response:
-    """Acknowledge a dispatch order from the page (the same as the MQTT acknowledgement)."""
-    try:
-        order = orders.order_status(conn, order_id)
-        if not permits_on(user.role, "order.ack", user_team_id=user.team_id, case_team_id=order["team_id"]):
-            raise Forbidden("只能确认本队的调度指令 / only the addressed team may acknowledge")
-        case_id = orders.acknowledge(conn, order_id, by=user.username, now=local_now())
-    except DomainError as exc:
-        return _back_to_team(team, error=str(exc))
-    return _back_to_team(team, ok=f"案件 {case_id} 调度指令已确认 / order {order_id} acknowledged")
-
-
-@router.post("/team/cases/{case_id}/escalate")
-def team_escalate(conn: Conn, user: FieldUser, case_id: int, reason: Annotated[str, Form()] = "",
-                  team: Annotated[int | None, Form()] = None) -> Response:
-    """说"不"提级: the holder of the case's level cannot handle it; the reason is mandatory."""
-    try:
-        result = ladder.refuse(conn, case_id, actor=user.username, role=user.role, reason=reason,
-                               now=local_now(), actor_team_id=user.team_id)
-    except DomainError as exc:
-        return _back_to_team(team, error=f"案件 {case_id}: {exc}")
-    return _back_to_team(team, ok=f"案件 {case_id} 已提级至{ladder.LEVEL_LABELS[result['to_level']]}")
 
 
 def _month(value: str | None) -> date | None:

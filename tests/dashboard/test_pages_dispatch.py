@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -95,15 +96,24 @@ def test_pages_need_a_login(app_client, world):
         assert page.status_code == 303 and page.headers["location"] == "/login"
 
 
+def _act(client, case_id, action, headers, **data):
+    """The team page's form as posted without JavaScript: a fresh device id per press."""
+    return client.post(f"/team/cases/{case_id}/act",
+                       data={"action": action, "client_action_id": str(uuid.uuid4()), **data}, headers=headers)
+
+
 def test_team_page_lists_only_own_team_cases_with_site_and_actions(app_client, make_user, world):
     page = app_client.get("/team", headers=make_user("team_member", team_id=world["team_a"]))
     assert page.status_code == 200
     html = page.text
     assert "焦化新村夜间异味" in html and "铜化厂界粉尘" in html and "东区工地夜间噪声" not in html
     assert "铜官区焦化新村3栋" in html and "明日18时前报告整改方案" in html
-    assert "确认接收指令" in html and "出发 depart" in html and "到场 arrive" in html
-    assert f'action="/team/cases/{world["hot"]}/escalate"' in html  # level 1: the team may say no
-    assert f'action="/team/cases/{world["stuck"]}/escalate"' not in html  # level 2: the chief's
+    assert 'value="acknowledge"' in html and 'value="depart"' in html and 'value="arrive"' in html
+    hot = html.split(f'id="case-{world["hot"]}"')[1].split("</article>")[0]
+    stuck = html.split(f'id="case-{world["stuck"]}"')[1].split("</article>")[0]
+    assert 'value="refuse"' in hot  # level 1: the team may say no
+    assert 'value="refuse"' not in stuck  # level 2: the chief's
+    assert '<link rel="manifest" href="/team/manifest.webmanifest">' in html
     _no_identity(html)
     assert app_client.get("/team", headers=make_user("director")).status_code == 403
 
@@ -113,15 +123,15 @@ def test_team_member_moves_a_case_through_the_lifecycle(app_client, make_user, w
     hot = world["hot"]
     with connect(fresh_database_url, autocommit=True) as c:
         order_id = c.execute("select id from dispatch_orders where case_id = %s", (hot,)).fetchone()[0]
-    page = app_client.post(f"/team/orders/{order_id}/ack", headers=member)
-    assert page.status_code == 200 and "调度指令已确认" in page.text
+    page = _act(app_client, hot, "acknowledge", member, order_id=order_id)
+    assert page.status_code == 200 and "已确认接收" in page.text
     with connect(fresh_database_url, autocommit=True) as c:
         assert c.execute("select state from dispatch_orders where id = %s", (order_id,)).fetchone()[0] == "acknowledged"
     steps = [("depart", "", "en_route"), ("arrive", "", "on_site"),
              ("investigate", "企业废气处理设施未开启,已责令整改", "investigated"),
              ("reply", "经查企业废气处理设施未运行,已责令立即整改并立案处罚", "replied")]
     for action, text, expected in steps:
-        page = app_client.post(f"/team/cases/{hot}/act", data={"action": action, "text": text}, headers=member)
+        page = _act(app_client, hot, action, member, text=text)
         assert page.status_code == 200 and 'class="error"' not in page.text, page.text
         assert _state(fresh_database_url, hot)[0] == expected
     with connect(fresh_database_url, autocommit=True) as c:
@@ -134,21 +144,21 @@ def test_team_member_moves_a_case_through_the_lifecycle(app_client, make_user, w
 def test_refused_actions_show_the_domain_message_and_change_nothing(app_client, make_user, world, fresh_database_url):
     member = make_user("team_member", team_id=world["team_a"])
     hot = world["hot"]
-    page = app_client.post(f"/team/cases/{hot}/act", data={"action": "reply", "text": "好了"}, headers=member)
+    page = _act(app_client, hot, "reply", member, text="好了")
     assert "不能「答复」" in page.text and _state(fresh_database_url, hot)[0] == "assigned"
     stranger = make_user("team_member", team_id=world["team_b"])
-    page = app_client.post(f"/team/cases/{hot}/act", data={"action": "depart"}, headers=stranger)
+    page = _act(app_client, hot, "depart", stranger)
     assert "只有承办执法队" in page.text and _state(fresh_database_url, hot)[0] == "assigned"
-    page = app_client.post(f"/team/cases/{hot}/escalate", data={"reason": "  "}, headers=member)
-    assert "必须写明" in page.text and _state(fresh_database_url, hot)[1] == 1
-    assert app_client.post(f"/team/cases/{hot}/act", data={"action": "depart"}, headers=make_user("intake")).status_code == 403
+    page = _act(app_client, hot, "refuse", member, text="  ")
+    assert "必须填写" in page.text and _state(fresh_database_url, hot)[1] == 1
+    assert _act(app_client, hot, "depart", make_user("intake")).status_code == 403
 
 
 def test_escalate_from_the_team_page_moves_the_case_up_and_the_case_page_shows_it(app_client, make_user, world,
                                                                                  fresh_database_url):
     member = make_user("team_member", team_id=world["team_a"])
     hot = world["hot"]
-    page = app_client.post(f"/team/cases/{hot}/escalate", data={"reason": "需要环境监测站采样,本队无设备"}, headers=member)
+    page = _act(app_client, hot, "refuse", member, text="需要环境监测站采样,本队无设备")
     assert "已提级至科室负责人" in page.text and _state(fresh_database_url, hot)[1] == 2
     chief_view = app_client.get(f"/cases/{hot}", headers=make_user("section_chief")).text
     assert "提级记录" in chief_view and "需要环境监测站采样,本队无设备" in chief_view and "科室负责人" in chief_view
