@@ -1,19 +1,19 @@
 """A team member in a real browser: log in, open the team page, acknowledge the order, depart."""
 
 from dispatch.cases import NewCase, open_case
-from envpetition import auth
 from envpetition.calendar import seed_calendar
+from envpetition.city import CityBuilder
 from envpetition.db import connect
 from envpetition.runtime import local_now
-from envpetition.teams import save_team
 
 
 def _seed(url):
     now = local_now()
     with connect(url, autocommit=True) as c:
         seed_calendar(c, [now.year])
-        team, _ = save_team(c, "西区执法队")
-        auth.create_user(c, "li", "browser-pass-1", "team_member", display_name="执法队员 李强", team_id=team)
+        city = CityBuilder(c, now=now)
+        team = city.team("西区执法队")
+        city.user("li", "browser-pass-1", "team_member", display_name="执法队员 李强", team=team)
         case_id = open_case(c, NewCase("焦化新村夜间异味", opened_at=now, priority="urgent", team_id=team),
                             actor="intake", role="intake", now=now)
     return case_id
