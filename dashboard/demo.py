@@ -31,6 +31,7 @@ from dashboard.server import BackgroundServer
 from dispatch import views as dispatch_views
 from envpetition import auth, calendar
 from envpetition import views as core_views
+from envpetition.city import CityBuilder
 from envpetition.db import connect
 from envpetition.localtime import LOCAL_TZ
 from envpetition.runtime import local_now, ready_services, set_demo_clock
@@ -82,9 +83,10 @@ class Report:
 
 def seed_demo_users(conn: Any, teams: dict[str, int]) -> None:
     """One account per role, all with the demo password; the team member joins the first team."""
+    city = CityBuilder(conn, now=local_now())
     for username, role, name in DEMO_USERS:
         team_id = next(iter(teams.values()), None) if role == "team_member" else None
-        auth.create_user(conn, username, DEMO_PASSWORD, role, display_name=name, team_id=team_id)
+        city.user(username, DEMO_PASSWORD, role, display_name=name, team=team_id)
 
 
 def _print_logins(port: int) -> None:

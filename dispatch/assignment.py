@@ -12,27 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-import shapely
 
+from envpetition import views as core_views
 from envpetition.errors import InvalidInput
+from envpetition.views import grid_at
 
-SELECT_GRIDS_AT = """
-select id, geom from areas where kind = 'grid' and valid_to is null
-  and %(lon)s between min_lon and max_lon and %(lat)s between min_lat and max_lat order by id
-"""
-TEAM_OF_GRID = "select id from teams where grid_id = %s and active order by id limit 1"
+__all__ = ["Assignment", "TeamChooser", "add_routing_rule", "choose_team", "grid_at"]
+
 MATCH_ROUTING = """
 select r.team_id, r.department from routing_rules r
-left join teams t on t.id = r.team_id
 where (r.category is null or r.category = any(%(categories)s::text[]))
   and (r.area_id is null or r.area_id = any(%(areas)s::bigint[]))
-  and (r.team_id is null or t.active)
+  and (r.team_id is null or r.team_id = any(%(active)s::bigint[]))
 order by (r.area_id is null), (r.category is null), r.rank, r.id limit 1
 """
-TEAM_LOADS = """
-select t.id, count(c.id) from teams t left join cases c on c.team_id = t.id and c.closed_at is null
-where t.active group by t.id
-"""
+OPEN_CASES_OF = "select team_id, count(*) from cases where closed_at is null and team_id = any(%s) group by team_id"
 INSERT_RULE = """
 insert into routing_rules (category, area_id, team_id, department, rank) values (%s, %s, %s, %s, %s) returning id
 """
@@ -43,15 +37,6 @@ class Assignment:
     team_id: int | None
     department: str | None
     basis: str  # grid | routing | workload | none
-
-
-def grid_at(conn: psycopg.Connection[Any], lon: float, lat: float) -> int | None:
-    """The grid whose polygon covers the point (boundary points included), lowest id if several."""
-    point = shapely.Point(lon, lat)
-    for area_id, geom in conn.execute(SELECT_GRIDS_AT, {"lon": lon, "lat": lat}).fetchall():
-        if shapely.from_wkb(bytes(geom)).covers(point):
-            return int(area_id)
-    return None
 
 
 class TeamChooser:
@@ -66,6 +51,7 @@ class TeamChooser:
         self._load: dict[int, int] | None = None
         self._opened: list[int] = []  # teams given cases before the workload was read
         self._points: dict[tuple[float, float], int | None] = {}
+        self._active: list[int] | None = None
 
     def choose(self, *, grid_id: int | None, categories: list[str], area_ids: list[int],
                lon: float | None = None, lat: float | None = None) -> Assignment:
@@ -76,15 +62,15 @@ class TeamChooser:
             grid_id = self._points[(lon, lat)]
         if grid_id is not None:
             if grid_id not in self._grid_teams:
-                row = self.conn.execute(TEAM_OF_GRID, (grid_id,)).fetchone()
-                self._grid_teams[grid_id] = int(row[0]) if row else None
+                self._grid_teams[grid_id] = core_views.team_of_grid(self.conn, grid_id)
             team = self._grid_teams[grid_id]
             if team is not None:
                 return Assignment(team, None, "grid")
         areas = [a for a in (*area_ids, grid_id) if a is not None]
         key = (frozenset(categories), frozenset(areas))
         if key not in self._routes:
-            row = self.conn.execute(MATCH_ROUTING, {"categories": categories, "areas": areas}).fetchone()
+            row = self.conn.execute(MATCH_ROUTING, {"categories": categories, "areas": areas,
+                                                    "active": self._active_teams()}).fetchone()
             self._routes[key] = (row[0], row[1]) if row else None
         route = self._routes[key]
         if route is not None:
@@ -103,9 +89,16 @@ class TeamChooser:
         elif team_id in self._load:
             self._load[team_id] += 1
 
+    def _active_teams(self) -> list[int]:
+        if self._active is None:
+            self._active = [int(t["id"]) for t in core_views.active_teams(self.conn)]
+        return self._active
+
     def _workload(self) -> dict[int, int]:
         if self._load is None:
-            self._load = {int(t): int(n) for t, n in self.conn.execute(TEAM_LOADS).fetchall()}
+            active = self._active_teams()
+            self._load = dict.fromkeys(active, 0)
+            self._load.update((int(t), int(n)) for t, n in self.conn.execute(OPEN_CASES_OF, (active,)).fetchall())
             for team_id in self._opened:
                 if team_id in self._load:
                     self._load[team_id] += 1

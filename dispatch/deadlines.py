@@ -27,6 +27,8 @@ CLOCK_LABELS = {"accept": "受理", "dispatch": "交办", "arrive": "到场", "r
 # The escalation ladder: a running clock alerts at these shares (%) of its span (dispatch/escalation.py).
 THRESHOLDS = (50, 80, 100, 150)
 FIRST_THRESHOLD = THRESHOLDS[0]
+# The steps by what they do: remind the team, notify the chief, breached (supervision order), overrun (meeting).
+REMIND, NOTIFY_CHIEF, BREACHED, OVERRUN = THRESHOLDS
 
 
 @dataclass(frozen=True)

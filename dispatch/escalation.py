@@ -23,14 +23,26 @@ from typing import Any
 
 import psycopg
 
-from dispatch.deadlines import FIRST_THRESHOLD, THRESHOLDS, add_working_days, alert_time, next_working_hours
+from dispatch.deadlines import (
+    BREACHED,
+    FIRST_THRESHOLD,
+    NOTIFY_CHIEF,
+    OVERRUN,
+    THRESHOLDS,
+    add_working_days,
+    alert_time,
+    next_working_hours,
+)
+from dispatch.events import record_time_escalations
 from dispatch.policy import calendar_around, load_policy
 from envpetition.localtime import as_local
 
-LEVEL_AT = {50: 1, 80: 2, 100: 3, 150: 4}
-NOTICE_TO = {50: "team_member", 80: "section_chief", 100: "deputy_director", 150: "director"}
-NOTICE_TEXT = {50: "时限已过半,请抓紧办理", 80: "时限已用 80%,请科室负责人督促",
-               100: "已超时限,已下达专项督办令", 150: "超时限 50%,请主要领导过问,列入周调度会"}
+LEVEL_AT = {threshold: level for level, threshold in enumerate(THRESHOLDS, start=1)}
+NOTICE_TO = dict(zip(THRESHOLDS, ("team_member", "section_chief", "deputy_director", "director"), strict=True))
+NOTICE_TEXT = dict(zip(THRESHOLDS, ("时限已过半,请抓紧办理", f"时限已用 {NOTIFY_CHIEF}%,请科室负责人督促",
+                                    "已超时限,已下达专项督办令",
+                                    f"超时限 {OVERRUN - BREACHED}%,请主要领导过问,列入周调度会"), strict=True))
+OVERRUN_REASON = f"超时限 {OVERRUN}%"
 
 CLAIM = """
 select k.id, k.case_id, k.started_at, k.due_at, k.next_threshold, k.kind, k.urgent, c.team_id
@@ -58,13 +70,6 @@ from (select case_id, max(level) as level from unnest(%(case_ids)s::bigint[], %(
       group by case_id) x
 where c.id = x.case_id and c.level < x.level
 """
-INSERT_EVENTS = """
-insert into case_events (case_id, at, actor, role, kind, reason, data)
-select case_id, %(now)s, 'escalation-scanner', 'system', 'time_escalated',
-       kind || ' 时限 ' || threshold || '%%', jsonb_build_object('clock_id', clock_id, 'threshold', threshold)
-from unnest(%(case_ids)s::bigint[], %(clock_ids)s::bigint[], %(thresholds)s::smallint[], %(kinds)s::text[])
-     u(case_id, clock_id, threshold, kind)
-"""
 INSERT_NOTICES = """
 insert into outbox (channel, recipient_role, recipient_team_id, case_id, subject, body, created_at, send_after, dedupe_key)
 select 'sms', role, team_id, case_id, '案件 ' || case_id || ' ' || kind || ' 时限 ' || threshold || '%%', body,
@@ -88,7 +93,7 @@ from o
 """
 INSERT_MEETING = """
 insert into meeting_items (week, case_id, reason, added_at)
-select %(week)s, case_id, '超时限 150%%', %(now)s from unnest(%(case_ids)s::bigint[]) case_id
+select %(week)s, case_id, %(reason)s, %(now)s from unnest(%(case_ids)s::bigint[]) case_id
 on conflict do nothing
 """
 INSERT_LEDGER = """
@@ -179,16 +184,15 @@ def _act(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]], *, now: dat
     case_ids = [r[1] for r in rows]
     thresholds = [r[2] for r in rows]
     kinds = [r[3] for r in rows]
-    common = {"now": now, "case_ids": case_ids, "clock_ids": clock_ids, "thresholds": thresholds, "kinds": kinds}
     conn.execute(RAISE_LEVELS, {"now": now, "case_ids": case_ids, "levels": [LEVEL_AT[t] for t in thresholds]})
-    conn.execute(INSERT_EVENTS, common)
+    record_time_escalations(conn, at=now, case_ids=case_ids, clock_ids=clock_ids, thresholds=thresholds, kinds=kinds)
     top = [r for r in rows if r[6]]
     conn.execute(INSERT_NOTICES, {
         "now": now, "work_now": work_now, "case_ids": [r[1] for r in top], "clock_ids": [r[0] for r in top],
         "thresholds": [r[2] for r in top], "kinds": [r[3] for r in top], "roles": [NOTICE_TO[r[2]] for r in top],
         "team_ids": [r[5] for r in top], "bodies": [NOTICE_TEXT[r[2]] for r in top],
         "urgents": [r[4] for r in top]})
-    breached = [r for r in rows if r[2] == 100]
+    breached = [r for r in rows if r[2] == BREACHED]
     # One order per case, however many of its clocks broke in this scan.
     to_supervise = list({r[1]: r for r in breached if r[3] != "supervision"}.values())
     if to_supervise:
@@ -200,9 +204,9 @@ def _act(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]], *, now: dat
         conn.execute(INSERT_LEDGER, {"now": now, "case_ids": b_cases})
         cur = conn.execute(FLAG_BREACHES, {"now": now, "case_ids": b_cases, "clock_ids": [r[0] for r in breached]})
         summary.flags += cur.rowcount
-    late = sorted({r[1] for r in rows if r[2] == 150})
+    late = sorted({r[1] for r in rows if r[2] == OVERRUN})
     if late:
-        cur = conn.execute(INSERT_MEETING, {"now": now, "week": week_of(now), "case_ids": late})
+        cur = conn.execute(INSERT_MEETING, {"now": now, "week": week_of(now), "case_ids": late, "reason": OVERRUN_REASON})
         summary.meeting_items += cur.rowcount
     summary.fired += len(rows)
     summary.supervision_orders += len(to_supervise)

@@ -18,6 +18,13 @@ values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 COPY_EVENTS = """
 copy case_events (case_id, at, actor, role, kind, from_state, to_state, reason, data) from stdin (format binary)
 """
+INSERT_TIME_ESCALATIONS = """
+insert into case_events (case_id, at, actor, role, kind, reason, data)
+select case_id, %(at)s, 'escalation-scanner', 'system', 'time_escalated',
+       kind || ' 时限 ' || threshold || '%%', jsonb_build_object('clock_id', clock_id, 'threshold', threshold)
+from unnest(%(case_ids)s::bigint[], %(clock_ids)s::bigint[], %(thresholds)s::smallint[], %(kinds)s::text[])
+     u(case_id, clock_id, threshold, kind)
+"""
 EVENT_TYPES = ("int8", "timestamptz", "text", "text", "text", "text", "text", "text", "jsonb")
 
 
@@ -33,3 +40,10 @@ def record_event(
 def copy_events(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) -> None:
     """Append many events, as (case_id, at, actor, role, kind, from_state, to_state, reason, Jsonb data) rows."""
     copy_rows(conn, COPY_EVENTS, EVENT_TYPES, rows)
+
+
+def record_time_escalations(conn: psycopg.Connection[Any], *, at: datetime, case_ids: list[int], clock_ids: list[int],
+                            thresholds: list[int], kinds: list[str]) -> None:
+    """Append one ``time_escalated`` event per (case, clock, threshold, clock kind) the scanner fired."""
+    conn.execute(INSERT_TIME_ESCALATIONS, {"at": at, "case_ids": case_ids, "clock_ids": clock_ids,
+                                           "thresholds": thresholds, "kinds": kinds})

@@ -18,6 +18,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from envpetition import views as core_views
+
 KPIS = """
 with c as (
     select c.id, c.team_id, date_trunc('month', c.opened_at at time zone current_setting('TimeZone'))::date as month,
@@ -34,16 +36,16 @@ with c as (
     select distinct on (case_id) case_id, verdict from satisfaction_votes
     where case_id in (select id from c) order by case_id, at desc, id desc
 )
-select c.month, c.team_id, t.name as team, count(*) as cases,
+select c.month, c.team_id, count(*) as cases,
        count(*) filter (where ka.counted) as arrive_counted, count(*) filter (where ka.counted and ka.on_time) as arrive_on_time,
        count(*) filter (where c.closed_at is not null and coalesce(c.outcome, 'resolved') = 'resolved') as resolved,
        count(v.verdict) as votes, count(*) filter (where v.verdict in ('satisfied', 'basically_satisfied')) as satisfied,
        count(*) filter (where kc.counted) as close_counted, count(*) filter (where kc.counted and kc.on_time) as close_on_time
-from c left join teams t on t.id = c.team_id
+from c
 left join k ka on ka.case_id = c.id and ka.kind = 'arrive'
 left join k kc on kc.case_id = c.id and kc.kind = 'close'
 left join v on v.case_id = c.id
-group by c.month, c.team_id, t.name order by c.month, t.name nulls last
+group by c.month, c.team_id
 """
 
 
@@ -56,8 +58,11 @@ def kpis(conn: psycopg.Connection[Any], *, start: date, end: date, now: datetime
     """Rates per (month, team) for cases opened in [start, end)."""
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(KPIS, {"start": start, "end": end, "now": now, "team": team_id}).fetchall()
+    names = core_views.team_names(conn, (r["team_id"] for r in rows))
+    rank = {team: n for n, team in enumerate(names)}  # the database's name order; no team last
+    rows.sort(key=lambda r: (r["month"], rank.get(r["team_id"], len(rank))))
     return [{
-        "month": r["month"].isoformat()[:7], "team_id": r["team_id"], "team": r["team"], "cases": r["cases"],
+        "month": r["month"].isoformat()[:7], "team_id": r["team_id"], "team": names.get(r["team_id"]), "cases": r["cases"],
         "response_rate": _rate(r["arrive_on_time"], r["arrive_counted"]),
         "resolution_rate": _rate(r["resolved"], r["cases"]),
         "satisfaction_rate": _rate(r["satisfied"], r["votes"]),

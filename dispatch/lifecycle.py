@@ -15,6 +15,7 @@ from dispatch import clocks, orders
 from dispatch.events import record_event
 from dispatch.policy import load_policy
 from dispatch.states import TRANSITIONS, TransitionRefused, check_transition
+from envpetition import views as core_views
 from envpetition.errors import Conflict, Forbidden, InvalidInput, NotFound
 from envpetition.permissions import permits, permits_on
 
@@ -25,7 +26,6 @@ UPDATE_STATE = "update cases set state = %s, updated_at = %s where id = %s"
 SET_TEAM = "update cases set team_id = %s where id = %s"
 SET_CLOSED = "update cases set closed_at = %s, outcome = coalesce(outcome, 'resolved') where id = %s"
 SET_REOPENED = "update cases set closed_at = null, outcome = null, reopened_count = reopened_count + 1 where id = %s"
-TEAM_EXISTS = "select active from teams where id = %s"
 ADD_DEPARTMENT = """
 insert into case_departments (case_id, department, is_lead, added_at)
 values (%s, %s, not exists (select 1 from case_departments where case_id = %s and is_lead), %s)
@@ -83,8 +83,8 @@ def transition(
             team_id = team_id or case["team_id"]
             if team_id is None:
                 raise InvalidInput("交办必须指定执法队 / assign needs a team")
-            active = conn.execute(TEAM_EXISTS, (team_id,)).fetchone()
-            if active is None or not active[0]:
+            team = core_views.team_rows(conn, [team_id]).get(team_id)
+            if team is None or not team["active"]:
                 raise InvalidInput(f"执法队 {team_id} 不存在或已停用 / team {team_id} unknown or inactive")
             conn.execute(SET_TEAM, (team_id, case_id))
             extra["team_id"] = team_id

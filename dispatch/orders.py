@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 
 from dispatch import outbox
 from dispatch.events import record_event
+from envpetition import views as core_views
 from envpetition.db import copy_rows
 from envpetition.dead_letters import store_dead_letters
 from envpetition.errors import Conflict, NotFound
@@ -32,11 +33,9 @@ FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(minutes=30)
 
 SELECT_ORDER_CONTENT = """
-select v.case_id, v.team_id, c.title, c.priority, c.categories, c.lon, c.lat, com.name as community,
-       ent.name as enterprise, t.name as team
+select v.case_id, v.team_id, c.title, c.priority, c.categories, c.lon, c.lat, c.community_id, c.enterprise_id
 from unnest(%s::bigint[], %s::bigint[]) with ordinality v(case_id, team_id, n)
-join cases c on c.id = v.case_id join teams t on t.id = v.team_id
-left join areas com on com.id = c.community_id left join areas ent on ent.id = c.enterprise_id
+join cases c on c.id = v.case_id
 order by v.n
 """
 SELECT_ARRIVE_DUE = "select due_at from clocks where case_id = %s and kind = 'arrive' and met_at is null"
@@ -52,8 +51,8 @@ CANCEL_ORDERS = """
 update dispatch_orders set state = 'cancelled', last_error = 'case moved' where case_id = %s and state in ('queued', 'sent')
 """
 SELECT_DUE = """
-select o.id, o.case_id, o.team_id, t.mqtt_topic, o.payload, o.attempts
-from dispatch_orders o join teams t on t.id = o.team_id
+select o.id, o.case_id, o.team_id, o.payload, o.attempts
+from dispatch_orders o
 where o.state in ('queued', 'sent') and o.next_attempt_at <= %s
 order by o.next_attempt_at limit %s for update of o skip locked
 """
@@ -92,10 +91,15 @@ def order_payloads(conn: psycopg.Connection[Any], pairs: list[tuple[int, int]],
     """The order payload of each (case, team) with its running arrive deadline: what the team needs,
     never the complainant's identity. Times are written in the session's zone, as read from the database."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(SELECT_ORDER_CONTENT, ([c for c, _ in pairs], [t for _, t in pairs])).fetchall()
+        found = cur.execute(SELECT_ORDER_CONTENT, ([c for c, _ in pairs], [t for _, t in pairs])).fetchall()
+    teams = core_views.team_names(conn, (t for _, t in pairs))
+    rows = [row for row in found if row["team_id"] in teams]
+    core_views.with_names(conn, rows, areas=("community", "enterprise"), drop_ids=("community_id", "enterprise_id"))
+    for row in rows:
+        row["team"] = teams[row["team_id"]]
     if len(rows) != len(pairs):
-        found = {(r["case_id"], r["team_id"]) for r in rows}
-        case_id, team_id = next(p for p in pairs if p not in found)
+        made = {(r["case_id"], r["team_id"]) for r in rows}
+        case_id, team_id = next(p for p in pairs if p not in made)
         raise NotFound(f"案件 {case_id} 或执法队 {team_id} 不存在 / no case {case_id} or team {team_id}")
     for payload, due in zip(rows, arrive_dues, strict=True):
         payload["arrive_due"] = due.astimezone(conn.info.timezone).isoformat() if due else None
@@ -131,11 +135,13 @@ def publish_due_orders(conn: psycopg.Connection[Any], client: mqtt.Client, *, no
     """Send every due order once (QoS 1, waits for PUBACK); safe with several dispatchers (SKIP LOCKED)."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        for order in cur.execute(SELECT_DUE, (now, limit)).fetchall():
+        due = cur.execute(SELECT_DUE, (now, limit)).fetchall()
+        teams = core_views.team_rows(conn, (o["team_id"] for o in due))
+        for order in due:
             body = json.dumps({"order_id": order["id"], "attempt": order["attempts"] + 1, **order["payload"]},
                               ensure_ascii=False)
             error = None
-            topic = team_topic(order["team_id"], order["mqtt_topic"], topic_prefix)
+            topic = team_topic(order["team_id"], teams[order["team_id"]]["mqtt_topic"], topic_prefix)
             try:
                 info = client.publish(topic, body, qos=1)
                 info.wait_for_publish(timeout)

@@ -23,6 +23,7 @@ from dispatch.escalation import week_of
 from dispatch.events import record_event
 from dispatch.lifecycle import lock_case
 from dispatch.policy import load_policy
+from envpetition import views as core_views
 from envpetition.errors import Conflict, Forbidden, InvalidInput, NotFound
 from envpetition.localtime import as_local
 from envpetition.permissions import permits, permits_on
@@ -74,21 +75,21 @@ where %(all)s or l.closed_at is null
 group by l.id order by l.listed_at
 """
 LEDGER = """
-select e.id, e.case_id, e.ledger, e.added_at, e.reason, e.resolved_at, c.title, c.state, c.level, t.name as team
-from ledger_entries e join cases c on c.id = e.case_id left join teams t on t.id = c.team_id
+select e.id, e.case_id, e.ledger, e.added_at, e.reason, e.resolved_at, c.title, c.state, c.level, c.team_id
+from ledger_entries e join cases c on c.id = e.case_id
 where e.ledger = %(ledger)s and (%(all)s or e.resolved_at is null)
 order by e.added_at
 """
 MEETING = """
-select 'overdue' as source, m.case_id, m.reason, c.title, c.level, t.name as team
-from meeting_items m join cases c on c.id = m.case_id left join teams t on t.id = c.team_id
+select 'overdue' as source, m.case_id, m.reason, c.title, c.level, c.team_id
+from meeting_items m join cases c on c.id = m.case_id
 where m.week = %(week)s
 union all
-select 'unsatisfied', e.case_id, e.reason, c.title, c.level, t.name
-from ledger_entries e join cases c on c.id = e.case_id left join teams t on t.id = c.team_id
+select 'unsatisfied', e.case_id, e.reason, c.title, c.level, c.team_id
+from ledger_entries e join cases c on c.id = e.case_id
 where e.ledger = 'unsatisfied' and e.resolved_at is null
 union all
-select 'listed', l.case_id, '挂牌督办节点逾期: ' || i.title, l.title, null, null
+select 'listed', l.case_id, '挂牌督办节点逾期: ' || i.title, l.title, null, null::bigint
 from listed_case_items i join listed_cases l on l.id = i.listed_case_id
 where l.closed_at is null and i.done_at is null and i.due_date < %(week)s::date + 7
 order by 1, 2
@@ -253,12 +254,14 @@ def ledger(conn: psycopg.Connection[Any], which: str, *, include_resolved: bool 
     if which not in ("unresolved", "unsatisfied"):
         raise InvalidInput("台账为 unresolved 或 unsatisfied / ledger is unresolved or unsatisfied")
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(LEDGER, {"ledger": which, "all": include_resolved}).fetchall()
+        rows = cur.execute(LEDGER, {"ledger": which, "all": include_resolved}).fetchall()
+    return core_views.with_names(conn, rows, team=True, drop_ids=("team_id",))
 
 
 def weekly_meeting_list(conn: psycopg.Connection[Any], *, now: datetime) -> dict[str, Any]:
     """The weekly dispatch meeting list: 150 % overruns this week, unsatisfied cases, overdue listed items."""
     week = week_of(now)
     with conn.cursor(row_factory=dict_row) as cur:
-        items = cur.execute(MEETING, {"week": week}).fetchall()
+        items = core_views.with_names(conn, cur.execute(MEETING, {"week": week}).fetchall(), team=True,
+                                      drop_ids=("team_id",))
     return {"week": week.isoformat(), "items": items}

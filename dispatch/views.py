@@ -13,17 +13,14 @@ import psycopg
 from psycopg.rows import dict_row
 
 from dispatch.deadlines import used_pct
+from envpetition import views as core_views
 from envpetition.errors import NotFound
 
 CASE = """
-select c.id, c.state, c.priority, c.level, c.title, c.categories, c.team_id, t.name as team, c.lead_department,
+select c.id, c.state, c.priority, c.level, c.title, c.categories, c.team_id, c.lead_department,
        c.community_id, c.enterprise_id, c.grid_id, c.lon, c.lat, c.proactive, c.opened_at, c.closed_at,
-       c.outcome, c.reopened_count, c.extended,
-       com.name as community, ent.name as enterprise, g.name as grid
-from cases c left join teams t on t.id = c.team_id
-left join areas com on com.id = c.community_id
-left join areas ent on ent.id = c.enterprise_id
-left join areas g on g.id = c.grid_id
+       c.outcome, c.reopened_count, c.extended
+from cases c
 where c.id = %s
 """
 PARTS = {
@@ -43,8 +40,8 @@ PARTS = {
 }
 CLOCK_BOARD = """
 select k.id as clock_id, k.case_id, k.kind, k.started_at, k.due_at, k.paused,
-       c.title, c.priority, c.level, c.state, t.name as team
-from clocks k join cases c on c.id = k.case_id left join teams t on t.id = c.team_id
+       c.title, c.priority, c.level, c.state, c.team_id
+from clocks k join cases c on c.id = k.case_id
 where k.met_at is null and c.closed_at is null and (%(team)s::bigint is null or c.team_id = %(team)s)
 order by k.due_at limit %(limit)s
 """
@@ -55,6 +52,7 @@ def case_detail(conn: psycopg.Connection[Any], case_id: int) -> dict[str, Any]:
         case = cur.execute(CASE, (case_id,)).fetchone()
         if case is None:
             raise NotFound(f"案件 {case_id} 不存在 / no case {case_id}")
+        core_views.with_names(conn, [case], team=True, areas=("community", "enterprise", "grid"))
         for name, sql in PARTS.items():
             case[name] = cur.execute(sql, (case_id,)).fetchall()
     return case
@@ -64,6 +62,7 @@ def clock_board(conn: psycopg.Connection[Any], *, now: datetime, team_id: int | 
     """Running clocks, soonest due first, with the share of time used."""
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(CLOCK_BOARD, {"team": team_id, "limit": limit}).fetchall()
+    core_views.with_names(conn, rows, team=True, drop_ids=("team_id",))
     return [_with_used_pct(row, now) for row in rows]
 
 
@@ -76,8 +75,8 @@ def _with_used_pct(row: dict[str, Any], now: datetime) -> dict[str, Any]:
 # A case's next due time: its soonest running clock; a paused clock is not running (the one next-due rule).
 NEXT_DUE = "(select min(k.due_at) from clocks k where k.case_id = c.id and k.met_at is null and not k.paused)"
 OPEN_CASES = """
-select c.id, c.title, c.state, c.priority, c.level, c.team_id, t.name as team, c.opened_at, c.categories,
-       c.lead_department, com.name as community, ent.name as enterprise,
+select c.id, c.title, c.state, c.priority, c.level, c.team_id, c.opened_at, c.categories,
+       c.lead_department, c.community_id, c.enterprise_id,
        k.kind as clock_kind, k.due_at, k.started_at,
        coalesce((select array_agg(distinct f.kind) from accountability_flags f where f.case_id = c.id), '{}') as flags,
        coalesce((select json_agg(json_build_object('id', s.id, 'instruction', s.instruction, 'deadline_at', s.deadline_at,
@@ -86,9 +85,6 @@ select c.id, c.title, c.state, c.priority, c.level, c.team_id, t.name as team, c
        (select json_build_object('id', o.id, 'state', o.state) from dispatch_orders o
          where o.case_id = c.id and o.state in ('queued', 'sent') order by o.id desc limit 1) as pending_order
 from cases c
-left join teams t on t.id = c.team_id
-left join areas com on com.id = c.community_id
-left join areas ent on ent.id = c.enterprise_id
 left join lateral (select kind, due_at, started_at from clocks
                    where case_id = c.id and met_at is null and not paused order by due_at limit 1) k on true
 where c.closed_at is null and c.state not in ('closed', 'archived')
@@ -97,7 +93,6 @@ where c.closed_at is null and c.state not in ('closed', 'archived')
 order by c.level desc, k.due_at nulls last, c.id
 limit %(limit)s
 """
-TEAMS = "select id, name from teams where active order by id"
 LATEST_OPENED = "select max(opened_at) from cases"
 OPENED_SPAN = "select min(opened_at), max(opened_at) from cases"
 CASE_LADDER = """
@@ -106,12 +101,9 @@ where case_id = %s and kind in ('escalated', 'time_escalated', 'final_no') order
 """
 CASE_LIST = """
 select c.id, c.state, c.priority, c.level, c.title, c.categories, c.opened_at, c.closed_at,
-       t.name as team, com.name as community, ent.name as enterprise,
+       c.team_id, c.community_id, c.enterprise_id,
        """ + NEXT_DUE + """ as next_due
 from cases c
-left join teams t on t.id = c.team_id
-left join areas com on com.id = c.community_id
-left join areas ent on ent.id = c.enterprise_id
 where (%(state)s::text is null or c.state = %(state)s)
 order by c.opened_at desc, c.id desc
 limit %(limit)s offset %(offset)s
@@ -140,13 +132,14 @@ def open_cases(conn: psycopg.Connection[Any], *, now: datetime, level: int | Non
     """Open cases, highest ladder level first, then the soonest running clock, with flags and open orders."""
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(OPEN_CASES, {"level": level, "team": team_id, "limit": limit}).fetchall()
+    core_views.with_names(conn, rows, team=True, areas=("community", "enterprise"),
+                          drop_ids=("community_id", "enterprise_id"))
     return [_with_used_pct(row, now) for row in rows]
 
 
 def teams(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     """The active teams (id, name), in id order."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(TEAMS).fetchall()
+    return core_views.active_teams(conn)
 
 
 def latest_opened(conn: psycopg.Connection[Any]) -> datetime | None:
@@ -170,7 +163,9 @@ def ladder_history(conn: psycopg.Connection[Any], case_id: int) -> list[dict[str
 def case_list(conn: psycopg.Connection[Any], *, state: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
     """Cases, newest first, with team, places and next due time."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(CASE_LIST, {"state": state, "limit": limit, "offset": offset}).fetchall()
+        rows = cur.execute(CASE_LIST, {"state": state, "limit": limit, "offset": offset}).fetchall()
+    return core_views.with_names(conn, rows, team=True, areas=("community", "enterprise"),
+                                 drop_ids=("team_id", "community_id", "enterprise_id"))
 
 
 def case_status(conn: psycopg.Connection[Any], case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:

@@ -23,6 +23,7 @@ import pyproj
 from numpy.typing import ArrayLike, NDArray
 
 WGS84 = "wgs84"
+WGS84_EPSG = "EPSG:4326"  # the CRS everything is stored in, as pyproj and geopandas name it
 GCJ02 = "gcj02"
 BD09 = "bd09"
 
@@ -168,7 +169,7 @@ def to_wgs84(x: ArrayLike, y: ArrayLike, crs: str) -> tuple[Float, Float]:
         return gcj02_to_wgs84(x, y)
     if crs == BD09:
         return bd09_to_wgs84(x, y)
-    lon, lat = _transformer(crs, "EPSG:4326").transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    lon, lat = _transformer(crs, WGS84_EPSG).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
@@ -218,7 +219,7 @@ def metric_crs_for(lons: ArrayLike, *, override: str | None = None) -> str:
 
 def to_metric(lon: ArrayLike, lat: ArrayLike, crs: str) -> tuple[Float, Float]:
     """Project WGS-84 lon/lat to metres in ``crs`` (see :func:`metric_crs_for`)."""
-    e, n = _transformer("EPSG:4326", crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    e, n = _transformer(WGS84_EPSG, crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(e, dtype=float), np.asarray(n, dtype=float)
 
 
@@ -226,7 +227,7 @@ def to_metric_geoms(geoms: Any, crs: str) -> Any:
     """Project WGS-84 shapely geometries (scalar or array) to metres in ``crs``."""
     import shapely
 
-    transformer = _transformer("EPSG:4326", crs)
+    transformer = _transformer(WGS84_EPSG, crs)
     return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 

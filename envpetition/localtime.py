@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 LOCAL_TZ_NAME = "Asia/Shanghai"
 LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
 # Origin for SQL ``date_bin``: buckets of a day or an hour start at local midnight / on the local hour.
-LOCAL_BIN_ORIGIN_SQL = "timestamptz '2000-01-01 00:00:00+08'"
+LOCAL_BIN_ORIGIN_SQL = f"timestamptz '{datetime(2000, 1, 1, tzinfo=LOCAL_TZ).isoformat(sep=' ')}'"
 
 
 def as_local(moment: datetime) -> datetime:

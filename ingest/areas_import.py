@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 from shapely.geometry.base import BaseGeometry
 
 from envpetition.areas import AREA_KINDS, Area, save_area
-from envpetition.geo_crs import BD09, GCJ02, WGS84, UnknownCRS, parse_crs, to_wgs84
+from envpetition.geo_crs import BD09, GCJ02, WGS84, WGS84_EPSG, UnknownCRS, parse_crs, to_wgs84
 from envpetition.teams import save_team
 
 NOISE_CLASSES = ("0", "1", "2", "3", "4a", "4b")
@@ -125,20 +125,20 @@ def read_features(path: Path, crs: str | None) -> gpd.GeoDataFrame:
     except UnknownCRS as exc:
         raise AreaFileError(str(exc)) from exc
     if target in (GCJ02, BD09):
-        frame = frame.set_crs("EPSG:4326", allow_override=True)
+        frame = frame.set_crs(WGS84_EPSG, allow_override=True)
         frame["geometry"] = shapely.transform(
             frame.geometry.values, lambda xy: _stack(to_wgs84(xy[:, 0], xy[:, 1], target)))
         return frame
     if target is not None:
-        frame = frame.set_crs("EPSG:4326" if target == WGS84 else target, allow_override=True)
+        frame = frame.set_crs(WGS84_EPSG if target == WGS84 else target, allow_override=True)
     elif frame.crs is None or frame.crs.is_geographic:
         # GeoJSON always claims EPSG:4326, even when someone saved metres in it.
         min_x, min_y, max_x, max_y = frame.total_bounds
         if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
             raise AreaFileError(f"{path.name} has no usable CRS and is not in degrees; give --crs EPSG:n")
         if frame.crs is None:
-            frame = frame.set_crs("EPSG:4326")
-    return frame.to_crs("EPSG:4326")
+            frame = frame.set_crs(WGS84_EPSG)
+    return frame.to_crs(WGS84_EPSG)
 
 
 def _stack(xy: tuple[Any, Any]) -> Any:

@@ -18,7 +18,7 @@ from dispatch.followup import REOPEN_WINDOW, vote
 from dispatch.views import case_status, is_open_case
 from envpetition import access_log
 from envpetition.errors import InvalidInput, NotFound
-from envpetition.views import areas_version
+from envpetition.views import areas_version, with_names
 from ingest import repository as repo
 from ingest.batch import Entry, IntakeContext, RowResult
 from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
@@ -96,6 +96,7 @@ def complaint_view(conn: psycopg.Connection[Any], complaint_id: int, *, unmasked
     if row is None:
         raise NotFound(f"投诉 {complaint_id} 不存在 / complaint {complaint_id} not found")
     row.pop("receipt_token")
+    with_names(conn, [row], areas=("community", "enterprise"), drop_ids=("enterprise_id",))
     contact = conn.execute(CONTACT, (complaint_id,)).fetchone()
     name, phone = contact if contact else (None, None)
     if unmasked:

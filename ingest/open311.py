@@ -15,6 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from dispatch.views import case_status
+from envpetition import views as core_views
 from ingest.classify import CATEGORIES, CATEGORY_LABELS
 from ingest.privacy import mask_text
 
@@ -24,10 +25,8 @@ GROUPS = {"odour": "大气", "smoke_dust": "大气", "industrial_exhaust": "大�
 AGENCY = "生态环境局"
 
 REQUESTS = """
-select c.id, c.channel, c.external_id, c.received_at, c.text, c.lon, c.lat, c.categories, c.case_id,
-       com.name as community
+select c.id, c.channel, c.external_id, c.received_at, c.text, c.lon, c.lat, c.categories, c.case_id, c.community_id
 from complaints c
-left join areas com on com.id = c.community_id
 where (%(ids)s::bigint[] is null or c.id = any(%(ids)s))
   and (%(start)s::timestamptz is null or c.received_at >= %(start)s)
   and (%(end)s::timestamptz is null or c.received_at <= %(end)s)
@@ -83,6 +82,7 @@ def find_requests(conn: psycopg.Connection[Any], *, ids: list[int] | None = None
         with conn.cursor(row_factory=dict_row) as cur:
             rows = cur.execute(REQUESTS, {"ids": ids, "start": start, "end": end, "code": service_code,
                                           "limit": page, "offset": offset}).fetchall()
+        core_views.with_names(conn, rows, areas=("community",), drop_ids=("community_id",))
         cases = case_status(conn, sorted({r["case_id"] for r in rows if r["case_id"] is not None}))
         for row in rows:
             case = cases.get(row["case_id"], {})

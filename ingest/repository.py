@@ -51,12 +51,10 @@ returning id
 FIND_QUARANTINE = "select id from quarantine where fingerprint = %s and resolved_at is null"
 COMPLAINT_BY_ID = """
 select c.id, c.channel, c.external_id, c.received_at, c.text, c.address, c.lon, c.lat, c.categories,
-       c.priority, c.urgent, c.case_id, c.community_id, com.name as community, ent.name as enterprise,
+       c.priority, c.urgent, c.case_id, c.community_id, c.enterprise_id,
        c.duplicate_of, c.repeat_of, c.near_boundary,
        c.receipt_token, c.model_version, c.review_reason, c.signals
 from complaints c
-left join areas com on com.id = c.community_id
-left join areas ent on ent.id = c.enterprise_id
 """
 
 

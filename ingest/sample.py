@@ -1,6 +1,7 @@
 """Load the sample city (sample_data/) for the demo: areas and teams, then every complaint channel.
 
-One loader shared by the CLI demo and the checks; tests use their own tiny city instead.
+One loader shared by the CLI demo and the checks; teams are made through ``envpetition.city.CityBuilder``,
+the builder the tests' tiny cities use too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from envpetition.teams import save_team
+from envpetition.city import CityBuilder
 from ingest.areas_import import import_areas
 from ingest.basemap_import import import_basemap
 from ingest.batch import IntakeContext, RowResult
@@ -23,7 +24,6 @@ from ingest.importer import import_file
 AREA_FILES = ("districts.geojson", "grids.geojson", "communities.geojson", "enterprises.geojson")
 BASEMAP_FILE = "basemap.geojson"  # rivers, lakes, roads, place names: drawn under every map
 COMPLAINT_FILES = ("12369.csv", "12369_october.xlsx", "12345.json", "letters.csv", "online.json")
-GRID_ID = "select id from areas where kind = 'grid' and name = %s and valid_to is null"
 
 
 def _areas_folder(folder: str | Path) -> Path:
@@ -54,11 +54,11 @@ def load_sample_areas(conn: psycopg.Connection[Any], folder: str | Path, *, now:
     teams_path = areas / "teams.json"
     if teams_path.exists():
         teams = json.loads(teams_path.read_text(encoding="utf-8"))
+        city = CityBuilder(conn, now=now)
         with conn.transaction():
             for team in teams:
-                grid = conn.execute(GRID_ID, (team.get("grid"),)).fetchone() if team.get("grid") else None
-                save_team(conn, team["name"], grid_id=grid[0] if grid else None, leader=team.get("leader"),
-                          mqtt_topic=team.get("mqtt_topic_suffix") or team.get("mqtt_topic"))
+                city.team(team["name"], grid=city.grid_named(team["grid"]) if team.get("grid") else None,
+                          leader=team.get("leader"), mqtt_topic=team.get("mqtt_topic_suffix") or team.get("mqtt_topic"))
         summary["teams.json"] = {"teams": len(teams)}
     return summary
 

@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from envpetition import auth
+from envpetition.city import CityBuilder
 from envpetition.db import connect
 from envpetition.migrate import migrate
 from envpetition.servers import (
@@ -120,7 +121,7 @@ def make_user(fresh_database_url: str) -> Any:
     def make(role: str, username: str | None = None, team_id: int | None = None) -> dict[str, str]:
         username = username or f"{role}_{uuid.uuid4().hex[:6]}"
         with connect(fresh_database_url, autocommit=True) as c:
-            auth.create_user(c, username, "secret-pass-1", role, team_id=team_id)
+            CityBuilder(c, now=datetime.now().astimezone()).user(username, "secret-pass-1", role, team=team_id)
             token = auth.login(c, username, "secret-pass-1", now=datetime.now().astimezone())
         return {"Authorization": f"Bearer {token}"}
 

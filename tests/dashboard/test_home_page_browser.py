@@ -2,16 +2,16 @@
 
 import shapely
 
-from envpetition import auth
-from envpetition.areas import Area, save_area
+from envpetition.city import CityBuilder
 from envpetition.db import connect
 from envpetition.runtime import local_now
 
 
 def _seed(url):
     with connect(url, autocommit=True) as c:
-        auth.create_user(c, "chief", "browser-pass-1", "section_chief", display_name="陈科长")
-        community_id, _ = save_area(c, Area("community", "世界花园", shapely.box(117.80, 30.94, 117.802, 30.942)), now=local_now())
+        city = CityBuilder(c, now=local_now())
+        city.user("chief", "browser-pass-1", "section_chief", display_name="陈科长")
+        community_id = city.community("世界花园", shapely.box(117.80, 30.94, 117.802, 30.942))
         c.execute(
             "insert into complaints (channel, external_id, received_at, text, community_id) "
             "values ('12369', 'B-1', now(), '夜里有刺鼻气味', %s)", (community_id,))

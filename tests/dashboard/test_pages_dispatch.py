@@ -13,9 +13,9 @@ from dashboard import dispatch_queries as dq
 from dispatch import followup, ladder, lifecycle, supervision
 from dispatch.cases import NewCase, attach_complaint, open_case
 from envpetition.calendar import seed_calendar
+from envpetition.city import CityBuilder
 from envpetition.db import connect
 from envpetition.runtime import local_now
-from envpetition.teams import save_team
 
 NAME, PHONE, TOKEN = "张三丰", "13900001234", "tok-receipt-abc123"
 MASKED_NAME, MASKED_PHONE = "张**", "139****1234"
@@ -25,8 +25,8 @@ def _seed(url: str) -> dict[str, Any]:
     now = local_now()
     with connect(url, autocommit=True) as c:
         seed_calendar(c, [now.year, now.year + 1])
-        team_a, _ = save_team(c, "西区执法队")
-        team_b, _ = save_team(c, "东区执法队")
+        city = CityBuilder(c, now=now)
+        team_a, team_b = city.team("西区执法队"), city.team("东区执法队")
         hot = open_case(c, NewCase("焦化新村夜间异味", opened_at=now - timedelta(hours=3), priority="emergency",
                                    categories=["odour"], team_id=team_a), actor="intake", role="intake", now=now)
         other = open_case(c, NewCase("东区工地夜间噪声", opened_at=now, team_id=team_b), actor="intake", role="intake", now=now)

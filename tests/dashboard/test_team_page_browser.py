@@ -15,11 +15,10 @@ import pytest
 from PIL import Image
 
 from dispatch.cases import NewCase, open_case
-from envpetition import auth
 from envpetition.calendar import seed_calendar
+from envpetition.city import CityBuilder
 from envpetition.db import connect
 from envpetition.runtime import local_now
-from envpetition.teams import save_team
 from tests.dashboard.contrast import contrast_failures
 
 SITE = {"longitude": 117.8120, "latitude": 30.9450}
@@ -31,9 +30,10 @@ def _seed(url):
     now = local_now()
     with connect(url, autocommit=True) as c:
         seed_calendar(c, [now.year, now.year + 1])
-        team, _ = save_team(c, "西区执法队")
-        auth.create_user(c, "li", "browser-pass-1", "team_member", display_name="执法队员 李强", team_id=team)
-        auth.create_user(c, "chen", "browser-pass-1", "section_chief", display_name="科长 陈刚")
+        city = CityBuilder(c, now=now)
+        team = city.team("西区执法队")
+        city.user("li", "browser-pass-1", "team_member", display_name="执法队员 李强", team=team)
+        city.user("chen", "browser-pass-1", "section_chief", display_name="科长 陈刚")
         case_id = open_case(c, NewCase("焦化新村夜间异味", opened_at=now, priority="urgent", team_id=team,
                                        lon=SITE["longitude"], lat=SITE["latitude"]),
                             actor="intake", role="intake", now=now)

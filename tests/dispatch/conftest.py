@@ -4,33 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import shapely
 
-from envpetition.areas import Area, save_area
 from envpetition.calendar import seed_calendar
-from envpetition.teams import save_team
+from envpetition.city import CityBuilder
+from envpetition.localtime import LOCAL_TZ
 
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = LOCAL_TZ
 
 
 def at(text: str) -> datetime:
-    """A local Asia/Shanghai time from 'YYYY-MM-DD HH:MM'."""
+    """A local time from 'YYYY-MM-DD HH:MM'."""
     return datetime.fromisoformat(text).replace(tzinfo=TZ)
 
 
 def make_city(conn: Any) -> dict[str, int]:
     """Seed the 2026 calendar; two square grids side by side, each with its team."""
     seed_calendar(conn, [2026, 2027])
-    now = at("2026-01-01 00:00")
-    west, _ = save_area(conn, Area("grid", "西网格", shapely.box(117.80, 30.90, 117.85, 30.95)), now=now)
-    east, _ = save_area(conn, Area("grid", "东网格", shapely.box(117.85, 30.90, 117.90, 30.95)), now=now)
-    ids = {"west_grid": west, "east_grid": east}
-    for key, name, grid in (("west_team", "西区执法队", west), ("east_team", "东区执法队", east)):
-        ids[key], _ = save_team(conn, name, grid_id=grid)
-    return ids
+    city = CityBuilder(conn, now=at("2026-01-01 00:00"))
+    west = city.grid("西网格", shapely.box(117.80, 30.90, 117.85, 30.95))
+    east = city.grid("东网格", shapely.box(117.85, 30.90, 117.90, 30.95))
+    return {"west_grid": west, "east_grid": east,
+            "west_team": city.team("西区执法队", grid=west), "east_team": city.team("东区执法队", grid=east)}
 
 
 @pytest.fixture

@@ -21,10 +21,9 @@ import shapely
 
 from dispatch.assignment import add_routing_rule
 from dispatch.cases import NewCase, attach_complaint, attach_complaints, open_case, open_cases
-from envpetition.areas import Area, save_area
+from envpetition.city import CityBuilder
 from envpetition.db import connect
 from envpetition.errors import InvalidInput
-from envpetition.teams import save_team
 from tests.dispatch.conftest import at, make_city
 
 ACTOR, ROLE = "ingest", "intake"
@@ -34,11 +33,11 @@ FROZEN = Path(__file__).parent / "data" / "open_cases_rows.json.gz"
 
 def _city(conn: Any) -> dict[str, int]:
     city = make_city(conn)
-    when = at("2026-01-01 00:00")
-    city["community"], _ = save_area(conn, Area("community", "东湖社区", shapely.box(117.86, 30.91, 117.87, 30.92)), now=when)
-    city["enterprise"], _ = save_area(conn, Area("enterprise", "铜冠化工", shapely.box(117.81, 30.91, 117.812, 30.912)), now=when)
-    city["spare_team"], _ = save_team(conn, "机动队")
-    save_team(conn, "停用队", active=False)
+    build = CityBuilder(conn, now=at("2026-01-01 00:00"))
+    city["community"] = build.community("东湖社区", shapely.box(117.86, 30.91, 117.87, 30.92))
+    city["enterprise"] = build.enterprise("铜冠化工", shapely.box(117.81, 30.91, 117.812, 30.912))
+    city["spare_team"] = build.team("机动队")
+    build.team("停用队", active=False)
     add_routing_rule(conn, category="water", area_id=None, team_id=city["spare_team"], department=None)
     add_routing_rule(conn, category="construction_dust", area_id=None, team_id=None, department="住建局")
     add_routing_rule(conn, category="radiation", area_id=city["enterprise"], team_id=None, department="生态环境局辐射科")

@@ -13,15 +13,15 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 import shapely
 
+from envpetition.localtime import LOCAL_TZ
 from ingest.areas_import import import_areas
 
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = LOCAL_TZ
 NOW = datetime(2026, 10, 12, 9, 0, tzinfo=TZ)
 
 

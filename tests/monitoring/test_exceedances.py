@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import shapely
 
-from envpetition.areas import Area, save_area
+from envpetition.city import CityBuilder
 from monitoring import storage
 from monitoring.exceedance_service import detect_and_record
 from monitoring.exceedances import Window, events_over, hourly_laeq, hourly_means, windows_for
@@ -92,8 +92,7 @@ def test_events_merge_consecutive_windows_and_keep_peak() -> None:
 
 
 def test_boundary_exceedance_opens_a_proactive_case_and_skips_calibration(conn: Any) -> None:
-    community = Area("community", "焦化新村", shapely.box(117.846, 30.953, 117.848, 30.955))
-    community_id, _ = save_area(conn, community, now=D0)
+    community_id = CityBuilder(conn, now=D0).community("焦化新村", shapely.box(117.846, 30.953, 117.848, 30.955))
     save_sensor(conn, Sensor(id="S01", kind="fixed", name="厂界西南", mn="TLEB340705CJ000001", lon=117.8471, lat=30.9527,
                              area_class="2", pollutants=["a21001"], units=["mg/m3"]))
     storage.prepare_connection(conn)
@@ -122,7 +121,7 @@ def test_short_dips_are_bridged_for_one_minute_events() -> None:
 
 
 def test_second_exceedance_enriches_the_open_proactive_case(conn: Any) -> None:
-    community_id, _ = save_area(conn, Area("community", "瑞龙公馆", shapely.box(117.846, 30.953, 117.848, 30.955)), now=D0)
+    community_id = CityBuilder(conn, now=D0).community("瑞龙公馆", shapely.box(117.846, 30.953, 117.848, 30.955))
     save_sensor(conn, Sensor(id="S01", kind="fixed", name="厂界西南", mn="TLEB340705CJ000001", lon=117.8471, lat=30.9527,
                              area_class="2", pollutants=["a21001", "a21028"], units=["mg/m3", "mg/m3"]))
     storage.prepare_connection(conn)
@@ -138,7 +137,7 @@ def test_second_exceedance_enriches_the_open_proactive_case(conn: Any) -> None:
 
 
 def test_monitor_far_from_communities_opens_no_case(conn: Any) -> None:
-    save_area(conn, Area("community", "远小区", shapely.box(117.90, 30.99, 117.91, 31.00)), now=D0)
+    CityBuilder(conn, now=D0).community("远小区", shapely.box(117.90, 30.99, 117.91, 31.00))
     save_sensor(conn, Sensor(id="S07", kind="fixed", name="垃圾焚烧厂界", mn="TLEB340711CJ000007", lon=117.70, lat=30.80,
                              area_class="2", pollutants=["a99990"], units=["dimensionless"]))
     storage.prepare_connection(conn)
@@ -150,7 +149,7 @@ def test_monitor_far_from_communities_opens_no_case(conn: Any) -> None:
 
 
 def test_an_event_first_seen_in_part_is_kept_once_whole(conn: Any) -> None:
-    community_id, _ = save_area(conn, Area("community", "焦化新村", shapely.box(117.846, 30.953, 117.848, 30.955)), now=D0)
+    CityBuilder(conn, now=D0).community("焦化新村", shapely.box(117.846, 30.953, 117.848, 30.955))
     save_sensor(conn, Sensor(id="S01", kind="fixed", name="厂界西南", mn="TLEB340705CJ000001", lon=117.8471, lat=30.9527,
                              area_class="2", pollutants=["a21001"], units=["mg/m3"]))
     storage.prepare_connection(conn)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from envpetition.areas import Area, save_area
+from envpetition.city import CityBuilder
 from monitoring import storage
 from monitoring.sensors import Sensor, save_sensor
 from monitoring.walknav import find_and_store_peaks, find_peaks
@@ -52,9 +52,10 @@ def test_background_follows_a_slow_rise() -> None:
 
 
 def test_peaks_stored_with_nearest_enterprise_and_community(conn: Any) -> None:
-    plant, _ = save_area(conn, Area("enterprise", "化工厂", shapely.box(117.8030, 30.9010, 117.8040, 30.9020)), now=T0)
-    far_plant, _ = save_area(conn, Area("enterprise", "远厂", shapely.box(117.90, 30.95, 117.91, 30.96)), now=T0)
-    home, _ = save_area(conn, Area("community", "小区", shapely.box(117.8000, 30.8980, 117.8010, 30.8990)), now=T0)
+    city = CityBuilder(conn, now=T0)
+    plant = city.enterprise("化工厂", shapely.box(117.8030, 30.9010, 117.8040, 30.9020))
+    far_plant = city.enterprise("远厂", shapely.box(117.90, 30.95, 117.91, 30.96))
+    home = city.community("小区", shapely.box(117.8000, 30.8980, 117.8010, 30.8990))
     save_sensor(conn, Sensor(id="W01", kind="mobile", name="走航车", pollutants=["a24088"], units=["mg/m3"]))
     storage.prepare_connection(conn)
     rows = [(T0 + timedelta(seconds=i), "W01", "a24088", 9.0 if i == 300 else 1.0, "N", 117.80 + i * 1e-5, 30.90, None)
