@@ -5,6 +5,7 @@ Other packages and the pages read cases, clocks, events and orders only through 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -270,8 +271,8 @@ def case_evidence(conn: psycopg.Connection[Any], case_ids: list[int]) -> dict[in
 
 
 OPEN_NEAR = """
-select c.id, c.title, c.state, c.priority, c.opened_at, c.lon, c.lat, c.categories, com.name as community
-from cases c left join areas com on com.id = c.community_id
+select c.id, c.title, c.state, c.priority, c.opened_at, c.lon, c.lat, c.categories, c.community_id
+from cases c
 where c.closed_at is null and c.state not in ('closed', 'archived', 'transferred')
   and ((%(community)s::bigint is not null and c.community_id = %(community)s)
        or (c.lon between %(lon)s - %(dlon)s and %(lon)s + %(dlon)s and c.lat between %(lat)s - %(dlat)s and %(lat)s + %(dlat)s))
@@ -283,13 +284,12 @@ IS_OPEN = "select closed_at is null and state not in ('closed', 'archived') from
 def open_cases_near(conn: psycopg.Connection[Any], *, lon: float, lat: float, community_id: int | None,
                     radius_m: float) -> list[dict[str, Any]]:
     """Open cases in the community or within about ``radius_m`` (a bounding box; the caller ranks by distance)."""
-    import math
-
     dlat = radius_m / 111_320
     dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.1))
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(OPEN_NEAR, {"community": community_id, "lon": lon, "lat": lat, "dlon": dlon,
+        rows = cur.execute(OPEN_NEAR, {"community": community_id, "lon": lon, "lat": lat, "dlon": dlon,
                                        "dlat": dlat}).fetchall()
+    return core_views.with_names(conn, rows, areas=("community",), drop_ids=("community_id",))
 
 
 def is_open_case(conn: psycopg.Connection[Any], case_id: int) -> bool:
