@@ -109,11 +109,12 @@ def demo(settings: Settings, smoke: bool, port: int | None, speed: float) -> Non
 
 
 def _register_package_commands() -> None:
+    from analytics.cli import COMMANDS as analytics_commands
     from dispatch.cli import COMMANDS as dispatch_commands
     from ingest.cli import COMMANDS as ingest_commands
     from monitoring.cli import COMMANDS as monitoring_commands
 
-    for command in (*ingest_commands, *monitoring_commands, *dispatch_commands):
+    for command in (*ingest_commands, *monitoring_commands, *dispatch_commands, *analytics_commands):
         main.add_command(command)
 
 

@@ -55,3 +55,15 @@ def mask_name(name: str | None) -> str | None:
         return None
     name = name.strip()
     return name[:1] + "*" * max(1, len(name) - 1)
+
+
+def scrub_identity(text: str, name: str | None, phone: str | None) -> str:
+    """The text with the complainant's own name and phone replaced by their masked forms, and any
+    other 11-digit mobile number masked too."""
+    out = text or ""
+    digits = normalise_phone(phone)
+    if digits:
+        out = out.replace(digits, mask_phone(digits) or "")
+    if name and len(name.strip()) >= 2:
+        out = out.replace(name.strip(), mask_name(name) or "")
+    return re.sub(r"(?<!\d)(1\d{2})[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)", lambda m: f"{m[1]}****{m[3]}", out)
