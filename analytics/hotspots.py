@@ -75,7 +75,7 @@ def _rate_variable(counts: np.ndarray, population: np.ndarray) -> tuple[np.ndarr
     return raw, np.where(known, eb, city)
 
 
-def hotspot_statistics(conn: Any, flt: HotspotFilter, settings: HotspotSettings = HotspotSettings()) -> dict[str, Any]:
+def hotspot_statistics(conn: Any, flt: HotspotFilter, settings: HotspotSettings | None = None) -> dict[str, Any]:
     """Every figure of the hotspot page for ``flt`` (JSON-ready).
 
     Examples
@@ -85,6 +85,7 @@ def hotspot_statistics(conn: Any, flt: HotspotFilter, settings: HotspotSettings 
     >>> stats["communities"][0]["gi_class"]  # doctest: +SKIP
     3
     """
+    settings = settings or HotspotSettings()
     communities = community_frame(conn, flt.district_id)
     steps = month_steps(flt.period, settings.months)
     step_keys = [s.key for s in steps]

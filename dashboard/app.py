@@ -56,11 +56,13 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         monitoring,
         pages,
         pages_dispatch,
+        pages_hotspots,
         pages_intake,
         pages_monitoring,
     )
 
-    for module in (core, ingest, monitoring, dispatch, pages, pages_intake, pages_monitoring, pages_dispatch):
+    for module in (core, ingest, monitoring, dispatch, pages, pages_hotspots, pages_intake, pages_monitoring,
+                   pages_dispatch):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

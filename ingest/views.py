@@ -181,3 +181,9 @@ def community_monthly_by_category(conn: psycopg.Connection[Any], community_id: i
 def community_daily(conn: psycopg.Connection[Any], community_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """One community's events per local day, for the calendar heatmap."""
     return _rows(conn, COMMUNITY_DAILY, {"community": community_id, "start": start, "end": end})
+
+
+def received_span(conn: psycopg.Connection[Any]) -> tuple[datetime | None, datetime | None]:
+    """First and last receipt time of any complaint."""
+    row = conn.execute("select min(received_at), max(received_at) from complaints").fetchone()
+    return (row[0], row[1]) if row else (None, None)
