@@ -16,6 +16,7 @@ from envpetition import LOCAL_TZ_NAME
 LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
 KINDS = ("week", "month", "quarter")
 KIND_LABELS = {"week": "周报", "month": "月报", "quarter": "季报"}
+FORMS = "period must look like 2026-09 (month), 2026-W37 (ISO week) or 2026-Q3 (quarter)"
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
@@ -95,19 +96,19 @@ def parse_period(text: str) -> Period:
     if m := _MONTH.match(text):
         year, month = int(m[1]), int(m[2])
         if not 1 <= month <= 12:
-            raise ValueError(f"月份无效 / bad month {text!r}")
+            raise ValueError(f"月份无效 {text!r} / {FORMS}")
         first = date(year, month, 1)
         return Period("month", first, _add_months(first, 1))
     if m := _WEEK.match(text):
         try:
             first = date.fromisocalendar(int(m[1]), int(m[2]), 1)
         except ValueError as exc:
-            raise ValueError(f"周次无效 / bad ISO week {text!r}") from exc
+            raise ValueError(f"周次无效 {text!r} / {FORMS}") from exc
         return Period("week", first, first + timedelta(weeks=1))
     if m := _QUARTER.match(text):
         first = date(int(m[1]), (int(m[2]) - 1) * 3 + 1, 1)
         return Period("quarter", first, _add_months(first, 3))
-    raise ValueError(f"无法识别的期间 {text!r} / period must look like 2026-09, 2026-W37 or 2026-Q3")
+    raise ValueError(f"无法识别的期间 {text!r} / {FORMS}")
 
 
 def period_of(kind: str, day: date) -> Period:
