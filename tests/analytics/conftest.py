@@ -16,6 +16,7 @@ import pytest
 
 from envpetition.db import connect
 from envpetition.servers import ensure_database, with_database
+from tests.dashboard.conftest import browser  # noqa: F401  (the Chromium fixture, shared)
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -74,3 +75,20 @@ def api(sample_city_url: str, mqtt_url: str, settings: object) -> Iterator[objec
         client.headers["Authorization"] = f"Bearer {token}"
         client.cookies.set("envp_session", token)
         yield client
+
+
+@pytest.fixture
+def city_server(sample_city_url: str, mqtt_url: str, settings: object) -> Iterator[tuple[str, str]]:
+    """The app on the sample city in a background server, and a director's login name."""
+    from dashboard.app import create_app
+    from dashboard.server import BackgroundServer
+    from envpetition import auth
+    from envpetition.servers import Services, free_port
+
+    username = f"chief_{uuid.uuid4().hex[:6]}"
+    with connect(sample_city_url, autocommit=True) as c:
+        auth.create_user(c, username, "browser-pass-1", "director", display_name="周局长")
+    port = free_port()
+    services = Services(sample_city_url, mqtt_url, embedded_database=False, embedded_broker=False)
+    with BackgroundServer(create_app(settings, services), port):  # type: ignore[arg-type]
+        yield f"http://127.0.0.1:{port}", username
