@@ -96,11 +96,15 @@ def hotspot_statistics(conn: Any, flt: HotspotFilter, settings: HotspotSettings 
         i, key = index.get(row["community_id"]), f"{row['month']:%Y-%m}"
         if i is not None and key in step_keys:
             monthly[i, step_keys.index(key)] += row["n"]
-    current = np.zeros(len(ids))
-    for row in complaints_views.monthly_community_counts(conn, flt.complaints()):
-        i = index.get(row["community_id"])
-        if i is not None:
-            current[i] += row["n"]
+    in_period = [k for k, s in zip(step_keys, steps, strict=True) if flt.period.first <= s.first < flt.period.after]
+    if flt.period.kind != "week" and len(in_period) == (3 if flt.period.kind == "quarter" else 1):
+        current = monthly[:, [step_keys.index(k) for k in in_period]].sum(axis=1)  # whole months: no second query
+    else:
+        current = np.zeros(len(ids))
+        for row in complaints_views.monthly_community_counts(conn, flt.complaints()):
+            i = index.get(row["community_id"])
+            if i is not None:
+                current[i] += row["n"]
     # months before the first complaint carry no information: the series starts at the first month with data
     active = np.nonzero(monthly.sum(axis=0) > 0)[0]
     first = int(active[0]) if len(active) else len(steps) - 1

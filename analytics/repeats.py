@@ -24,31 +24,31 @@ def repeat_complainant_rows(conn: Any, where: ComplaintFilter, names: dict[int, 
             for i, r in enumerate(rows, 1)]
 
 
-def repeat_sites(points: list[dict[str, Any]], names: dict[int, str], *, site_m: float, min_count: int,
+def repeat_sites(points: list[tuple[Any, ...]], names: dict[int, str], *, site_m: float, min_count: int,
                  days: int) -> list[dict[str, Any]]:
     """Places (``site_m`` squares) with ``min_count`` or more complaints within ``days`` days.
+
+    ``points`` are (id, lon, lat, received_at, community_id, categories) rows.
 
     Examples
     --------
     >>> from datetime import datetime
-    >>> pts = [{"lon": 117.81, "lat": 30.94, "received_at": datetime(2026, 9, d), "community_id": None,
-    ...         "categories": ["odour"]} for d in (1, 5, 9)]
+    >>> pts = [(d, 117.81, 30.94, datetime(2026, 9, d), None, ["odour"]) for d in (1, 5, 9)]
     >>> repeat_sites(pts, {}, site_m=100, min_count=3, days=30)[0]["complaints"]
     3
     """
     if not points:
         return []
-    x, y = to_metric([p["lon"] for p in points], [p["lat"] for p in points])
+    x, y = to_metric([p[1] for p in points], [p[2] for p in points])
     keys = np.floor(x / site_m).astype(np.int64) * 10_000_000 + np.floor(y / site_m).astype(np.int64)
-    groups: dict[int, list[int]] = {}
-    for i, key in enumerate(keys.tolist()):
-        groups.setdefault(key, []).append(i)
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
     window = timedelta(days=days)
     found = []
-    for members in groups.values():
-        if len(members) < min_count:
-            continue
-        times = sorted(points[i]["received_at"] for i in members)
+    for group in np.nonzero(counts >= min_count)[0]:  # only places with enough complaints at all
+        members = order[starts[group]:starts[group] + counts[group]].tolist()
+        times = sorted(points[i][3] for i in members)
         best, lo = 0, 0
         for hi in range(len(times)):
             while times[hi] - times[lo] > window:
@@ -56,13 +56,12 @@ def repeat_sites(points: list[dict[str, Any]], names: dict[int, str], *, site_m:
             best = max(best, hi - lo + 1)
         if best < min_count:
             continue
-        cx, cy = float(np.mean(x[members])), float(np.mean(y[members]))
-        lon, lat = to_wgs84([cx], [cy], METRIC_CRS)
-        communities = [points[i]["community_id"] for i in members if points[i]["community_id"]]
+        lon, lat = to_wgs84([float(np.mean(x[members]))], [float(np.mean(y[members]))], METRIC_CRS)
+        communities = [points[i][4] for i in members if points[i][4]]
         main = max(set(communities), key=communities.count) if communities else None
         cats: dict[str, int] = {}
         for i in members:
-            for c in points[i]["categories"] or []:
+            for c in points[i][5] or []:
                 cats[c] = cats.get(c, 0) + 1
         found.append({"lon": round(float(lon[0]), 6), "lat": round(float(lat[0]), 6), "complaints": len(members),
                       "most_in_30_days": best, "first_at": times[0].isoformat(), "last_at": times[-1].isoformat(),

@@ -58,8 +58,9 @@ def naive(conn, flt: HotspotFilter) -> tuple[float, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true", help="keep the database (for profiling)")
     args = parser.parse_args()
-    with synthetic_city.bench_database() as url, connect(url, autocommit=True) as conn:
+    with synthetic_city.bench_database(args.keep) as url, connect(url, autocommit=True) as conn:
         t = time.perf_counter()
         built = synthetic_city.build(conn, args.n)
         print(f"synthetic city: {json.dumps(built)} in {time.perf_counter() - t:.1f} s", flush=True)

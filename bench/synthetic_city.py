@@ -36,7 +36,7 @@ CATS = ["odour", "smoke_dust", "industrial_exhaust", "cooking_fumes", "noise_con
 
 
 @contextmanager
-def bench_database() -> Iterator[str]:
+def bench_database(keep: bool = False) -> Iterator[str]:
     """A migrated database of this run's own on ``DATABASE_URL`` (else an embedded server), dropped after."""
     admin = os.environ.get("DATABASE_URL") or start_embedded_postgres(Path(tempfile.mkdtemp()) / "pg")
     name = f"envp_bench_{uuid.uuid4().hex[:8]}"
@@ -47,8 +47,11 @@ def bench_database() -> Iterator[str]:
             migrate(conn)
         yield url
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"drop database if exists {name} with (force)")
+        if keep:
+            print(f"kept: {url}")
+        else:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"drop database if exists {name} with (force)")
 
 
 def build(conn: psycopg.Connection, n: int, *, communities: int = 500, seed: int = 12) -> dict[str, int]:

@@ -92,6 +92,7 @@ select x.enterprise_id as key, count(*) as n from complaints x
 where {WHERE} and x.duplicate_of is null and x.enterprise_id is not null group by 1
 """
 CASE_IDS = f"select distinct x.case_id from complaints x where {WHERE} and x.case_id is not null"
+COMPLAINTS_PER_CASE = "select x.case_id, count(*) from complaints x where x.case_id = any(%s) group by 1"
 CASE_TEXTS = """
 select x.case_id, x.id, x.received_at, x.channel, x.text, k.name, k.phone
 from complaints x left join complainant_contacts k on k.complaint_id = x.id
@@ -130,9 +131,9 @@ def complaint_points(conn: psycopg.Connection[Any], where: ComplaintFilter, limi
     return _rows(conn, POINTS, {**where.params(), "limit": limit})
 
 
-def site_points(conn: psycopg.Connection[Any], where: ComplaintFilter) -> list[dict[str, Any]]:
-    """Located events for the repeat-site search: id, lon, lat, received_at, community_id, categories."""
-    return _rows(conn, SITE_POINTS, where.params())
+def site_points(conn: psycopg.Connection[Any], where: ComplaintFilter) -> list[tuple[Any, ...]]:
+    """Located events for the repeat-site search: (id, lon, lat, received_at, community_id, categories)."""
+    return list(conn.execute(SITE_POINTS, where.params()).fetchall())
 
 
 def repeat_complainants(conn: psycopg.Connection[Any], where: ComplaintFilter, *, min_count: int = 3,
@@ -161,6 +162,11 @@ def counts_by(conn: psycopg.Connection[Any], where: ComplaintFilter, key: str) -
 def case_ids(conn: psycopg.Connection[Any], where: ComplaintFilter) -> list[int]:
     """Cases that hold at least one complaint matching ``where``."""
     return [int(r[0]) for r in conn.execute(CASE_IDS, where.params()).fetchall()]
+
+
+def complaints_per_case(conn: psycopg.Connection[Any], case_ids_: list[int]) -> dict[int, int]:
+    """How many complaints each of the given cases holds."""
+    return {int(c): int(n) for c, n in conn.execute(COMPLAINTS_PER_CASE, (case_ids_,)).fetchall()}
 
 
 def case_texts(conn: psycopg.Connection[Any], case_ids_: list[int]) -> dict[int, list[dict[str, Any]]]:

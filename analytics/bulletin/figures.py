@@ -143,9 +143,9 @@ def _typical_cases(conn: Any, period: Period, now: datetime) -> list[dict[str, A
     if not ids:
         return []
     summaries = case_views.case_summaries(conn, ids, now=now)
-    texts = complaints_views.case_texts(conn, [s["id"] for s in summaries])
+    counts = complaints_views.complaints_per_case(conn, ids)
     for s in summaries:
-        s["complaints"] = len(texts.get(s["id"], []))
+        s["complaints"] = counts.get(s["id"], 0)
     chosen: list[tuple[str, dict[str, Any]]] = []
     rules = (("办理时间最长 longest open", lambda s: (s["days_open"], s["id"])),
              ("投诉最多 most complaints", lambda s: (s["complaints"], -s["days_open"])),
@@ -157,6 +157,7 @@ def _typical_cases(conn: Any, period: Period, now: datetime) -> list[dict[str, A
                     break
                 chosen.append((label, s))
                 break
+    texts = complaints_views.case_texts(conn, [s["id"] for _, s in chosen])  # identity removed there
     return [{"rule": label, "case_id": s["id"], "title": s["title"], "state": s["state"], "level": s["level"],
              "team": s["team"], "days_open": round(float(s["days_open"]), 1), "complaints": s["complaints"],
              "opened_at": s["opened_at"].isoformat(),

@@ -16,6 +16,7 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templat
                         autoescape=select_autoescape(["html"]))
 CHART_AFTER = {"channels": "channels", "categories": "categories", "hotspots": "hotspots"}
 ISSUER = "市生态环境局"
+DOC_ROWS = 30  # longer lists are cut in Word and HTML; the workbook has every row
 
 
 def title_of(f: dict[str, Any]) -> str:
@@ -32,6 +33,13 @@ def summary_text(f: dict[str, Any]) -> str:
     return (f"{f['period']['label']}，全市共受理环境信访投诉 {t['received']} 件（环比 {mom}，同比 {yoy}），"
             f"其中合并重复件 {t['duplicates']} 件，立案办理 {t['with_case']} 件，转办 {f['intake']['transferred']} 件。"
             f"经 Gi* 热点分析（FDR 校正），热点小区：{hot}。")
+
+
+def cut_note(table: Table) -> str:
+    """The note under a list that Word and HTML show only in part."""
+    if len(table.rows) <= DOC_ROWS:
+        return ""
+    return f"（共 {len(table.rows)} 项，此处列前 {DOC_ROWS} 项，完整清单见 Excel 附表「{table.key}」。）"
 
 
 def write_xlsx(f: dict[str, Any], tables: list[Table]) -> bytes:
@@ -74,14 +82,15 @@ def write_docx(f: dict[str, Any], tables: list[Table], charts: dict[str, bytes])
     doc.add_paragraph(summary_text(f))
     for table in tables:
         doc.add_heading(table.title, level=2)
-        if table.note:
-            doc.add_paragraph(table.note).runs[0].italic = True
+        for note in (table.note, cut_note(table)):
+            if note:
+                doc.add_paragraph(note).runs[0].italic = True
         grid = doc.add_table(rows=1, cols=len(table.columns))
         grid.style = "Table Grid"
         for cell, name in zip(grid.rows[0].cells, table.columns, strict=True):
             cell.text = str(name)
             cell.paragraphs[0].runs[0].bold = True
-        for row in table.rows or [["—"] + [""] * (len(table.columns) - 1)]:
+        for row in table.rows[:DOC_ROWS] or [["—"] + [""] * (len(table.columns) - 1)]:
             cells = grid.add_row().cells
             for cell, value in zip(cells, row, strict=True):
                 cell.text = "" if value is None else str(value)
@@ -98,4 +107,5 @@ def write_html(f: dict[str, Any], tables: list[Table], charts: dict[str, bytes])
     """A self-contained HTML page (charts inlined as data URIs, no external asset)."""
     images = {k: "data:image/png;base64," + base64.b64encode(v).decode() for k, v in charts.items()}
     return TEMPLATES.get_template("bulletin.html").render(
-        f=f, title=title_of(f), summary=summary_text(f), tables=tables, images=images, chart_after=CHART_AFTER)
+        f=f, title=title_of(f), summary=summary_text(f), tables=tables, images=images, chart_after=CHART_AFTER,
+        doc_rows=DOC_ROWS, cut_note=cut_note)
