@@ -45,7 +45,7 @@ def community_profile(conn: Any, community_id: int, flt: HotspotFilter,
     monthly = complaints_views.community_monthly_by_category(conn, community_id, start, end)
     daily = complaints_views.community_daily(conn, community_id, start, end)
     here = _metric(area.geom)
-    enterprises = []
+    enterprises: list[dict[str, Any]] = []
     for e in areas:
         if e.kind != "enterprise":
             continue

@@ -36,12 +36,12 @@ def table_bytes(title: str, filters: dict[str, str], columns: list[str], rows: l
 
         wb = Workbook()
         ws = wb.active
-        ws.title = "data"
+        ws.title = "data"  # type: ignore[union-attr]
         for line in [*lines, columns, *rows]:
-            ws.append([v if isinstance(v, (int, float, str)) or v is None else str(v) for v in line])
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
+            ws.append([v if isinstance(v, (int, float, str)) or v is None else str(v) for v in line])  # type: ignore[union-attr]
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
     raise HTTPException(404, f"未知格式 {fmt!r} / format must be xlsx or csv")
 
 

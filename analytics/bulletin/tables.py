@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.filters import CHANNEL_LABELS
 from analytics.trend import PATTERN_LABELS
+from ingest.classify import CATEGORY_LABELS
 
 
 @dataclass
@@ -88,10 +90,11 @@ def bulletin_tables(f: dict[str, Any]) -> list[Table]:
                      r["trend_p"]] for r in hs["emerging"]], note="月份：" + "、".join(hs["steps"])))
     t.append(Table("repeat_sites", "重复投诉点位（30日内≥3件）Repeat sites", ["序号", "小区", "件数", "30日内最多", "首次", "最近", "类型"],
                    [[r["no"], r["community"] or "（小区外）", r["complaints"], r["most_in_30_days"], r["first_at"][:10],
-                     r["last_at"][:10], "、".join(r["categories"])] for r in hs["repeat_sites"]]))
+                     r["last_at"][:10], "、".join(CATEGORY_LABELS.get(c, c) for c in r["categories"])] for r in hs["repeat_sites"]]))
     t.append(Table("repeat_complainants", "重复投诉人（仅计数，不含身份信息）Repeat complainants (counts only)",
                    ["序号", "投诉件数", "30日内最多", "主要小区", "渠道"],
-                   [[r["no"], r["complaints"], r["most_in_30_days"], r["community"] or "", "、".join(r["channels"])]
+                   [[r["no"], r["complaints"], r["most_in_30_days"], r["community"] or "",
+                     "、".join(CHANNEL_LABELS.get(c, c) for c in r["channels"])]
                     for r in hs["repeat_complainants"]]))
     t.append(Table("exceedances", "热点周边超标 Exceedances near hotspots", ["监测点", "因子", "开始", "峰值", "限值", "单位", "邻近小区", "距离(m)"],
                    [[r["sensor"], r["pollutant"], r["started_at"][:16].replace("T", " "), r["peak"], r["limit"], r["unit"] or "",

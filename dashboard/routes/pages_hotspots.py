@@ -45,7 +45,8 @@ def _period_choices(conn: Any) -> list[str]:
     tz = local_now().tzinfo
     month = period_of("month", first.astimezone(tz).date())
     end = period_of("month", last.astimezone(tz).date())
-    months, quarters = [], []
+    months: list[str] = []
+    quarters: list[str] = []
     while month.first <= end.first and len(months) < 60:
         months.append(month.key)
         quarter = period_of("quarter", month.first).key
