@@ -9,11 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from envpetition import LOCAL_TZ_NAME
+from envpetition.runtime import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
 KINDS = ("week", "month", "quarter")
 KIND_LABELS = {"week": "周报", "month": "月报", "quarter": "季报"}
 FORMS = "period must look like 2026-09 (month), 2026-W37 (ISO week) or 2026-Q3 (quarter)"

@@ -1,12 +1,13 @@
-"""Read views of complaints for analytics and bulletins. No complainant identity ever leaves here.
+"""Read views of ingest's tables for other packages: pages, analytics and bulletins. No complainant identity here.
 
-Every function takes the same filter: [start, end), optional category list (any overlap), district id
+The analytics functions take one filter: [start, end), optional category list (any overlap), district id
 and channel. Hotspot counts skip duplicates (the same event reported again, ``duplicate_of``), so an
 event counts once; the bulletin's intake totals count every complaint received.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,42 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from envpetition import LOCAL_TZ_NAME
 from ingest.privacy import scrub_identity
+
+COUNTS_BY_AREA = """
+select id, sum(n)::bigint from (
+    select community_id as id, count(*) as n from complaints where community_id is not null group by 1
+    union all
+    select enterprise_id, count(*) from complaints where enterprise_id is not null group by 1) x
+group by id
+"""
+COUNTS_BY_CASE = "select case_id, count(*) from complaints where case_id = any(%s) group by case_id"
+FIRST_ADDRESSES = """
+select distinct on (case_id) case_id, address from complaints
+where case_id = any(%s) and address is not null order by case_id, id
+"""
+TABLE_COUNTS = "select 'complaints', count(*) from complaints union all select 'quarantine', count(*) from quarantine"
+
+
+def complaint_counts_by_area(conn: psycopg.Connection[Any]) -> dict[int, int]:
+    """Complaints per community or enterprise id (an area is counted for either role)."""
+    return {int(i): int(n) for i, n in conn.execute(COUNTS_BY_AREA).fetchall()}
+
+
+def complaint_counts_by_case(conn: psycopg.Connection[Any], case_ids: Sequence[int]) -> dict[int, int]:
+    """Complaints attached to each of these cases (cases without any are absent)."""
+    return {int(c): int(n) for c, n in conn.execute(COUNTS_BY_CASE, (list(case_ids),)).fetchall()}
+
+
+def first_addresses(conn: psycopg.Connection[Any], case_ids: Sequence[int]) -> dict[int, str]:
+    """The street address of each case's first complaint that has one."""
+    return {int(c): a for c, a in conn.execute(FIRST_ADDRESSES, (list(case_ids),)).fetchall()}
+
+
+def table_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    """Row counts of ingest's tables (the home page's summary)."""
+    return {name: int(n) for name, n in conn.execute(TABLE_COUNTS).fetchall()}
 
 
 @dataclass(frozen=True)
@@ -30,7 +66,7 @@ class ComplaintFilter:
     def params(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end,
                 "cats": list(self.categories) if self.categories else None,
-                "district": self.district_id, "channel": self.channel}
+                "district": self.district_id, "channel": self.channel, "tz": LOCAL_TZ_NAME}
 
 
 WHERE = """x.received_at >= %(start)s and x.received_at < %(end)s
@@ -39,12 +75,12 @@ WHERE = """x.received_at >= %(start)s and x.received_at < %(end)s
   and (%(channel)s::text is null or x.channel = %(channel)s)"""
 
 MONTHLY_COMMUNITY_COUNTS = f"""
-select x.community_id, date_trunc('month', x.received_at at time zone 'Asia/Shanghai')::date as month, count(*) as n
+select x.community_id, date_trunc('month', x.received_at at time zone %(tz)s)::date as month, count(*) as n
 from complaints x where {WHERE} and x.duplicate_of is null and x.community_id is not null
 group by 1, 2
 """
 POINTS_OUTSIDE_COMMUNITIES = f"""
-select x.lon, x.lat, date_trunc('month', x.received_at at time zone 'Asia/Shanghai')::date as month
+select x.lon, x.lat, date_trunc('month', x.received_at at time zone %(tz)s)::date as month
 from complaints x where {WHERE} and x.duplicate_of is null and x.community_id is null and x.lon is not null
 """
 POINTS = f"""
@@ -92,20 +128,19 @@ select x.enterprise_id as key, count(*) as n from complaints x
 where {WHERE} and x.duplicate_of is null and x.enterprise_id is not null group by 1
 """
 CASE_IDS = f"select distinct x.case_id from complaints x where {WHERE} and x.case_id is not null"
-COMPLAINTS_PER_CASE = "select x.case_id, count(*) from complaints x where x.case_id = any(%s) group by 1"
 CASE_TEXTS = """
 select x.case_id, x.id, x.received_at, x.channel, x.text, k.name, k.phone
 from complaints x left join complainant_contacts k on k.complaint_id = x.id
 where x.case_id = any(%s) order by x.case_id, x.received_at, x.id
 """
 COMMUNITY_MONTHLY_BY_CATEGORY = """
-select date_trunc('month', x.received_at at time zone 'Asia/Shanghai')::date as month, c as category, count(*) as n
+select date_trunc('month', x.received_at at time zone %(tz)s)::date as month, c as category, count(*) as n
 from complaints x, unnest(x.categories) c
 where x.community_id = %(community)s and x.duplicate_of is null and x.received_at >= %(start)s and x.received_at < %(end)s
 group by 1, 2 order by 1, 2
 """
 COMMUNITY_DAILY = """
-select (x.received_at at time zone 'Asia/Shanghai')::date as day, count(*) as n from complaints x
+select (x.received_at at time zone %(tz)s)::date as day, count(*) as n from complaints x
 where x.community_id = %(community)s and x.duplicate_of is null and x.received_at >= %(start)s and x.received_at < %(end)s
 group by 1 order by 1
 """
@@ -164,11 +199,6 @@ def case_ids(conn: psycopg.Connection[Any], where: ComplaintFilter) -> list[int]
     return [int(r[0]) for r in conn.execute(CASE_IDS, where.params()).fetchall()]
 
 
-def complaints_per_case(conn: psycopg.Connection[Any], case_ids_: list[int]) -> dict[int, int]:
-    """How many complaints each of the given cases holds."""
-    return {int(c): int(n) for c, n in conn.execute(COMPLAINTS_PER_CASE, (case_ids_,)).fetchall()}
-
-
 def case_texts(conn: psycopg.Connection[Any], case_ids_: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Complaint texts of the given cases with the complainants' identity removed."""
     out: dict[int, list[dict[str, Any]]] = {}
@@ -181,12 +211,13 @@ def case_texts(conn: psycopg.Connection[Any], case_ids_: list[int]) -> dict[int,
 def community_monthly_by_category(conn: psycopg.Connection[Any], community_id: int, start: datetime,
                                   end: datetime) -> list[dict[str, Any]]:
     """One community's events per local month and category (multi-label)."""
-    return _rows(conn, COMMUNITY_MONTHLY_BY_CATEGORY, {"community": community_id, "start": start, "end": end})
+    return _rows(conn, COMMUNITY_MONTHLY_BY_CATEGORY, {"community": community_id, "start": start, "end": end,
+                                                       "tz": LOCAL_TZ_NAME})
 
 
 def community_daily(conn: psycopg.Connection[Any], community_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """One community's events per local day, for the calendar heatmap."""
-    return _rows(conn, COMMUNITY_DAILY, {"community": community_id, "start": start, "end": end})
+    return _rows(conn, COMMUNITY_DAILY, {"community": community_id, "start": start, "end": end, "tz": LOCAL_TZ_NAME})
 
 
 def received_span(conn: psycopg.Connection[Any]) -> tuple[datetime | None, datetime | None]:

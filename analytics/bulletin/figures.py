@@ -143,7 +143,7 @@ def _typical_cases(conn: Any, period: Period, now: datetime) -> list[dict[str, A
     if not ids:
         return []
     summaries = case_views.case_summaries(conn, ids, now=now)
-    counts = complaints_views.complaints_per_case(conn, ids)
+    counts = complaints_views.complaint_counts_by_case(conn, ids)
     for s in summaries:
         s["complaints"] = counts.get(s["id"], 0)
     chosen: list[tuple[str, dict[str, Any]]] = []

@@ -20,16 +20,16 @@ from dashboard.deps import current_user
 from dashboard.exports import export_response
 from dashboard.hotspot_figure import MODES, hotspot_figure
 from dashboard.hotspot_tables import HOTSPOT_TABLES, PageTable
-from dashboard.templating import STATE_LABELS, Conn, PageUser, page_role, templates
+from dashboard.templating import Conn, PageUser, page_role, templates
+from dispatch.states import STATE_LABELS
 from envpetition import auth
 from envpetition.areas import current_areas
 from envpetition.runtime import local_now
 from ingest import views as complaints_views
 
 router = APIRouter()
-LEADERS = ("section_chief", "deputy_director", "director")
 Reader = Annotated[auth.User, Depends(current_user)]
-LeaderPage = Annotated[auth.User, Depends(page_role(*LEADERS))]
+LeaderPage = Annotated[auth.User, Depends(page_role(*auth.LEADERS))]
 
 
 def _default_period(conn: Any) -> str:
@@ -152,7 +152,7 @@ def bulletins_page(request: Request, conn: Conn, user: PageUser, error: str | No
     """Every issued bulletin, for download; leaders may issue one now."""
     rows = list_bulletins(conn)
     return _page(request, "bulletins.html", user, rows=rows, table=_bulletin_table(rows), error=error,
-                 can_issue=user.role in (*LEADERS, "admin"), default=_default_period(conn))
+                 can_issue=auth.may(user.role, auth.LEADERS), default=_default_period(conn))
 
 
 @router.post("/bulletins", include_in_schema=False)
