@@ -38,6 +38,7 @@ class HotspotSettings:
     band_m: float = 1500.0    # Gi* neighbourhood: community centroids within this distance
     cell_m: float = 500.0     # grid cell size for complaints outside communities
     site_m: float = 100.0     # "same place" for repeat sites
+    grid: bool = True         # the grid of complaints outside communities (the bulletin does not print it)
     repeat_min: int = 3       # ≥ 3 complaints …
     repeat_days: int = 30     # … within 30 days
 
@@ -139,14 +140,15 @@ def hotspot_statistics(conn: Any, flt: HotspotFilter, settings: HotspotSettings 
     out_communities.sort(key=lambda r: (-(r["eb_rate"] or -1), -r["complaints"], r["name"]))
     for rank, row in enumerate(out_communities, 1):
         row["rank"] = rank
-    outside = complaints_views.points_outside_communities(conn, flt.complaints())
+    outside = complaints_views.points_outside_communities(conn, flt.complaints()) if settings.grid else []
     names = {c["id"]: c["name"] for c in communities}
     return {
         "filter": {"period": flt.period.key, "label": flt.period.label, "group": flt.group,
                    "district_id": flt.district_id, "channel": flt.channel},
         "settings": settings.__dict__, "steps": step_keys,
         "communities": out_communities,
-        "cells": grid_statistics(outside, cell_m=settings.cell_m, extent=[c["geom"] for c in communities]),
+        "cells": grid_statistics(outside, cell_m=settings.cell_m, extent=[c["geom"] for c in communities])
+        if settings.grid else [],
         "repeat_complainants": repeat_complainant_rows(conn, flt.complaints(), names, settings.repeat_min,
                                                        settings.repeat_days),
         "repeat_sites": repeat_sites(complaints_views.site_points(conn, flt.complaints()), names,

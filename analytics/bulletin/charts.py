@@ -34,17 +34,14 @@ def _figure(width: float, height: float) -> Any:
     from matplotlib.figure import Figure
 
     font = cjk_font()
-    fig = Figure(figsize=(width, height), dpi=110)
     if font:
-        fig.set_layout_engine("tight")
-        for key in ("font.family",):
-            matplotlib.rcParams[key] = [font, "DejaVu Sans"]
-    return fig
+        matplotlib.rcParams["font.family"] = [font, "DejaVu Sans"]
+    return Figure(figsize=(width, height), dpi=100, layout="tight")
 
 
 def _png(fig: Any) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    fig.savefig(buf, format="png")  # the tight layout engine fits it; bbox_inches="tight" would draw twice
     return buf.getvalue()
 
 

@@ -113,7 +113,7 @@ def _timeliness(conn: Any, period: Period, now: datetime, kpi_rows: list[dict[st
 
 
 def _hotspots(conn: Any, period: Period) -> dict[str, Any]:
-    stats = hotspot_statistics(conn, HotspotFilter(period), HotspotSettings())
+    stats = hotspot_statistics(conn, HotspotFilter(period), HotspotSettings(grid=False))
     hot = [r for r in stats["communities"] if r["gi_class"] > 0]
     emerging = [r for r in stats["communities"] if r["pattern"] != "no_pattern" and r["pattern"].endswith("_hot")]
     return {"hot": hot, "emerging": emerging, "repeat_complainants": stats["repeat_complainants"],
