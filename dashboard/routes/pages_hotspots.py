@@ -29,7 +29,7 @@ from ingest import views as complaints_views
 
 router = APIRouter()
 Reader = Annotated[auth.User, Depends(current_user)]
-LeaderPage = Annotated[auth.User, Depends(page_role(*auth.LEADERS))]
+LeaderPage = Annotated[auth.User, Depends(page_role(auth.LEADERS))]
 
 
 def _default_period(conn: Any) -> str:
