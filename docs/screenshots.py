@@ -12,7 +12,7 @@ BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(__file__).parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-PAGES = {"dashboard.png": ("director", "/"), "monitoring.png": ("monitor", "/monitoring?sensor=S01&bucket=1+hour"),
+PAGES = {"dashboard.png": ("director", "/?period=2026-10&group=odour&mode=pattern"), "monitoring.png": ("monitor", "/monitoring?sensor=S01&bucket=1+hour"),
          "intake.png": ("intake", "/intake"), "board.png": ("chief", "/board"), "team.png": ("chief", "/team?team=6"), "kpi.png": ("director", "/kpi")}
 
 with sync_playwright() as pw:

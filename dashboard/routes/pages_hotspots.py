@@ -14,11 +14,12 @@ from analytics.filters import CHANNEL_LABELS, GROUP_LABELS, HotspotFilter
 from analytics.grid import cell_geojson
 from analytics.hotspots import HotspotSettings, community_geojson, hotspot_statistics
 from analytics.periods import parse_period, period_of
+from analytics.trend import PATTERN_LABELS
 from dashboard import queries
 from dashboard.community_figure import calendar_heatmap, monthly_by_category
 from dashboard.deps import current_user
 from dashboard.exports import export_response
-from dashboard.hotspot_figure import MODES, hotspot_figure
+from dashboard.hotspot_figure import MODES, PATTERN_COLORS, hotspot_figure
 from dashboard.hotspot_tables import HOTSPOT_TABLES, PageTable
 from dashboard.templating import Conn, PageUser, page_role, templates
 from dispatch.states import STATE_LABELS
@@ -85,6 +86,7 @@ def home(request: Request, conn: Conn, user: PageUser, period: str | None = None
     return _page(request, "hotspots.html", user, flt=flt, stats=stats, figure=figure.to_json(), tables=tables,
                  query=flt.query_string(), periods=_period_choices(conn), groups=GROUP_LABELS,
                  channels=CHANNEL_LABELS, districts=_districts(conn), mode=mode,
+                 legend=[(PATTERN_LABELS[k], c) for k, c in PATTERN_COLORS.items()],
                  cases=queries.case_list(conn, state=None, limit=20, offset=0))
 
 
