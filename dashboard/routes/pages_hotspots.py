@@ -22,6 +22,7 @@ from dashboard.exports import export_response
 from dashboard.hotspot_figure import MODES, PATTERN_COLORS, hotspot_figure
 from dashboard.hotspot_tables import HOTSPOT_TABLES, PageTable
 from dashboard.templating import Conn, PageUser, page_role, templates
+from dispatch.deadlines import PRIORITY_LABELS
 from dispatch.states import STATE_LABELS
 from envpetition import auth
 from envpetition.areas import current_areas
@@ -87,7 +88,7 @@ def home(request: Request, conn: Conn, user: PageUser, period: str | None = None
                  query=flt.query_string(), periods=_period_choices(conn), groups=GROUP_LABELS,
                  channels=CHANNEL_LABELS, districts=_districts(conn), mode=mode,
                  legend=[(PATTERN_LABELS[k], c) for k, c in PATTERN_COLORS.items()],
-                 cases=queries.case_list(conn, state=None, limit=20, offset=0))
+                 cases=_latest_cases(conn))
 
 
 @router.get("/communities/{community_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -99,6 +100,15 @@ def community_page(request: Request, community_id: int, conn: Conn, user: PageUs
     return _page(request, "community.html", user, flt=flt, p=profile, query=flt.query_string(),
                  tables=_community_tables(profile), monthly=monthly_by_category(profile).to_json(),
                  calendar=calendar_heatmap(profile).to_json())
+
+
+def _latest_cases(conn: Any) -> PageTable:
+    """The newest cases (all filters aside: the case list is not a hotspot statistic)."""
+    rows = queries.case_list(conn, state=None, limit=20, offset=0)
+    return PageTable("latest_cases", "最新案件 latest cases", ["编号", "登记时间", "优先级", "状态", "层级", "事项", "小区", "执法队"],
+                     [[c["id"], f"{c['opened_at']:%Y-%m-%d %H:%M}", PRIORITY_LABELS.get(c["priority"], c["priority"]),
+                       STATE_LABELS.get(c["state"], c["state"]), c["level"], c["title"], c["community"] or "", c["team"] or ""]
+                      for c in rows], [f"/cases/{c['id']}" for c in rows])
 
 
 def _community_tables(p: dict[str, Any]) -> list[PageTable]:
@@ -132,6 +142,9 @@ def export_table(table: str, fmt: str, conn: Conn, user: PageUser, period: str |
             raise HTTPException(404, f"未知表格 {table!r} / unknown table")
         t = found[0]
         filters["小区 community"] = str(community)
+    elif table == "latest_cases":
+        t = _latest_cases(conn)
+        filters = {"范围 scope": "最新 20 件案件 the 20 newest cases"}
     elif table == "bulletins":
         t = _bulletin_table(list_bulletins(conn))
         filters = {"全部 all": "已发布通报 issued bulletins"}
