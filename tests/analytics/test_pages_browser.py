@@ -22,7 +22,7 @@ def test_hotspot_page_map_switch_slider_table_and_export(browser, city_server):
     base, username = city_server
     page, requests = login(browser, base, username)
     page.goto(base + "/?period=2026-10&group=odour")
-    page.wait_for_selector("#map .maplibregl-canvas", timeout=30000)
+    page.wait_for_selector("#map .maplibregl-canvas", timeout=90000)
     top = page.inner_text("aside.ranked")
     for name in ("世界花园", "迎江花园", "瑞龙公馆"):
         assert name in top
@@ -41,8 +41,8 @@ def test_hotspot_page_map_switch_slider_table_and_export(browser, city_server):
     xlsx = page.request.get(base + link.replace(".csv", ".xlsx"))
     assert xlsx.ok and xlsx.body()[:2] == b"PK"
     page.locator("aside.ranked a", has_text="世界花园").click()
-    page.wait_for_selector("#monthly .main-svg", timeout=20000)
-    page.wait_for_selector("#calendar .main-svg", timeout=20000)
+    page.wait_for_selector("#monthly .main-svg", timeout=90000)
+    page.wait_for_selector("#calendar .main-svg", timeout=90000)
     assert "铜化有机化工" in page.inner_text("#table-community_enterprises")
     assert "重复投诉人" in page.inner_text(".kpis")
     outside = [u for u in requests if not u.startswith((base, "blob:", "data:"))]  # MapLibre's workers are blobs
@@ -65,7 +65,7 @@ def test_bulletin_page_issues_and_serves_the_documents(browser, city_server):
     page.goto(base + "/bulletins")
     page.fill("input[name=period]", "2026-W37")
     page.click("form.filters button[type=submit]")
-    page.wait_for_selector("#table-bulletins td:has-text('2026-W37')", timeout=60000)
+    page.wait_for_selector("#table-bulletins td:has-text('2026-W37')", timeout=120000)
     word = page.locator("#table-bulletins a", has_text="Word").first.get_attribute("href")
     assert page.request.get(base + word).body()[:2] == b"PK"
     html = page.locator("#table-bulletins a", has_text="网页").first.get_attribute("href")

@@ -27,7 +27,7 @@ def test_login_then_map_and_case_table_render(browser, live_server, fresh_databa
     page.fill("input[name=username]", "chief")
     page.fill("input[name=password]", "browser-pass-1")
     page.click("button[type=submit]")
-    page.wait_for_selector("#map .maplibregl-canvas", timeout=20000)  # MapLibre (white-bg style, no tiles)
+    page.wait_for_selector("#map .maplibregl-canvas", timeout=90000)  # MapLibre (white-bg style, no tiles)
     assert "陈科长" in page.inner_text("header")
     assert page.evaluate("document.querySelector('#map').data[0].locations.length") == 1  # the community, filled
     assert "世界花园" in page.inner_text(".ranked")
