@@ -8,6 +8,7 @@ import io
 
 def login(browser, base, username, width=1400):
     page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(120000)  # the hotspot page computes its statistics per request; CI machines are busy
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(base + "/login")
