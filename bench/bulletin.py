@@ -12,9 +12,9 @@ line is one JSON object.
 from __future__ import annotations
 
 import argparse
-import os
 import importlib.util
 import json
+import os
 import sys
 import time
 from pathlib import Path
