@@ -79,11 +79,7 @@ for _kind, _option in (("weekly", "--week"), ("monthly", "--month"), ("quarterly
     _make(_kind, _option)
 
 
-@bulletin.command("schedule")
-@click.option("--every", type=float, default=0, help="seconds between runs; 0 runs once")
-@click.pass_obj
-def bulletin_schedule(settings: Settings, every: float) -> None:
-    """Issue every bulletin that is due (weekly on Monday morning, monthly on the 1st)."""
+def _schedule(settings: Settings, every: float) -> None:
     from analytics.bulletin.schedule import run_schedule
 
     with ready_connection(settings) as conn:
@@ -93,6 +89,22 @@ def bulletin_schedule(settings: Settings, every: float) -> None:
             if not every:
                 break
             time.sleep(every)
+
+
+@bulletin.command("schedule")
+@click.option("--every", type=float, default=0, help="seconds between runs; 0 runs once")
+@click.pass_obj
+def bulletin_schedule(settings: Settings, every: float) -> None:
+    """Issue every bulletin that is due (weekly on Monday morning, monthly on the 1st)."""
+    _schedule(settings, every)
+
+
+@click.command("bulletins")
+@click.option("--every", type=float, default=600, show_default=True, help="seconds between runs")
+@click.pass_obj
+def bulletins_worker(settings: Settings, every: float) -> None:
+    """The bulletin schedule as a worker: issue what is due, then every EVERY seconds again."""
+    _schedule(settings, every)
 
 
 @bulletin.command("list")
@@ -107,3 +119,4 @@ def bulletin_list(settings: Settings) -> None:
 
 
 COMMANDS = (hotspots, bulletin)
+WORKERS = {"bulletins": bulletins_worker}

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import shapely
-
 from analytics.filters import HotspotFilter
 from analytics.hotspots import HotspotSettings, hotspot_statistics
 from analytics.periods import month_steps
 from dispatch import views as case_views
 from envpetition.areas import current_areas
 from envpetition.errors import NotFound
-from envpetition.geo_crs import to_metric
+from envpetition.geo_crs import metric_crs_for, to_metric_geoms
 from ingest import views as complaints_views
 from ingest.classify import CATEGORY_LABELS
 
 AROUND_M = 3000.0  # enterprises within this distance of the community's boundary
-
-
-def _metric(geom: Any) -> Any:
-    return shapely.transform(geom, lambda xy: np.column_stack(to_metric(xy[:, 0], xy[:, 1])))
 
 
 def community_profile(conn: Any, community_id: int, flt: HotspotFilter,
@@ -44,12 +37,13 @@ def community_profile(conn: Any, community_id: int, flt: HotspotFilter,
     start, end = steps[0].start, flt.period.end
     monthly = complaints_views.community_monthly_by_category(conn, community_id, start, end)
     daily = complaints_views.community_daily(conn, community_id, start, end)
-    here = _metric(area.geom)
+    crs = metric_crs_for([b for a in areas for b in (a.geom.bounds[0], a.geom.bounds[2])])
+    here = to_metric_geoms(area.geom, crs)
     enterprises: list[dict[str, Any]] = []
     for e in areas:
         if e.kind != "enterprise":
             continue
-        d = float(here.distance(_metric(e.geom)))
+        d = float(here.distance(to_metric_geoms(e.geom, crs)))
         if d <= AROUND_M:
             enterprises.append({"id": e.id, "name": e.name, "industry": e.attributes.get("industry"),
                                 "distance_m": round(d)})

@@ -8,19 +8,19 @@ import numpy as np
 import shapely
 
 from analytics.spatial_stats import GI_CLASS_LABELS, distance_band_weights, fdr_classes, gi_star
-from envpetition.geo_crs import METRIC_CRS, to_metric, to_wgs84
+from envpetition.geo_crs import to_metric, to_wgs84
 
 MAX_CELLS = 40_000
 
 
-def grid_statistics(points: list[tuple[Any, ...]], *, cell_m: float, extent: list[Any]) -> list[dict[str, Any]]:
-    """Cells (``cell_m`` square, metric CRS) over the communities' and points' extent; Gi* on counts.
+def grid_statistics(points: list[tuple[Any, ...]], *, cell_m: float, extent: list[Any], crs: str) -> list[dict[str, Any]]:
+    """Cells (``cell_m`` square, in the metric ``crs``) over the communities' and points' extent; Gi* on counts.
 
     Returns the cells that hold a complaint or come out significant, each with its WGS-84 corners.
 
     Examples
     --------
-    >>> cells = grid_statistics([(117.81, 30.94, None)] * 3, cell_m=500, extent=[])
+    >>> cells = grid_statistics([(117.81, 30.94, None)] * 3, cell_m=500, extent=[], crs="EPSG:4548")
     >>> cells[0]["complaints"]
     3
     """
@@ -28,11 +28,11 @@ def grid_statistics(points: list[tuple[Any, ...]], *, cell_m: float, extent: lis
     lat = np.array([p[1] for p in points], dtype=float)
     if len(lon) == 0:
         return []
-    px, py = to_metric(lon, lat)
+    px, py = to_metric(lon, lat, crs)
     xs, ys = [px], [py]
     if extent:
         bounds = np.array([g.bounds for g in extent])
-        ex, ey = to_metric(np.r_[bounds[:, 0], bounds[:, 2]], np.r_[bounds[:, 1], bounds[:, 3]])
+        ex, ey = to_metric(np.r_[bounds[:, 0], bounds[:, 2]], np.r_[bounds[:, 1], bounds[:, 3]], crs)
         xs.append(ex)
         ys.append(ey)
     allx, ally = np.concatenate(xs), np.concatenate(ys)
@@ -57,7 +57,7 @@ def grid_statistics(points: list[tuple[Any, ...]], *, cell_m: float, extent: lis
     half = cell_m / 2
     corner_x = np.concatenate([cx[keep] - half, cx[keep] + half])
     corner_y = np.concatenate([cy[keep] - half, cy[keep] + half])
-    clon, clat = to_wgs84(corner_x, corner_y, METRIC_CRS)
+    clon, clat = to_wgs84(corner_x, corner_y, crs)
     k = len(keep)
     out = []
     for j, cell in enumerate(keep):

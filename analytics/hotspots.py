@@ -26,7 +26,7 @@ from analytics.spatial_stats import (
 )
 from analytics.trend import PATTERN_LABELS, emerging_classes, mann_kendall
 from envpetition.areas import current_areas
-from envpetition.geo_crs import to_metric
+from envpetition.geo_crs import metric_crs_for, to_metric
 from ingest import views as complaints_views
 
 
@@ -113,8 +113,10 @@ def hotspot_statistics(conn: Any, flt: HotspotFilter, settings: HotspotSettings 
 
     population = np.array([c["population"] if c["population"] else np.nan for c in communities], dtype=float)
     out_communities: list[dict[str, Any]] = []
+    lons = [b for c in communities for b in (c["geom"].bounds[0], c["geom"].bounds[2])]
+    crs = metric_crs_for(lons or [117.8])  # the city's own projection, chosen from its extent
     if ids:
-        x, y = to_metric([c["lon"] for c in communities], [c["lat"] for c in communities])
+        x, y = to_metric([c["lon"] for c in communities], [c["lat"] for c in communities], crs)
         weights = distance_band_weights(x, y, settings.band_m)
         raw, variable = _rate_variable(current, population)
         _, eb = eb_rates(current, population)
@@ -147,12 +149,12 @@ def hotspot_statistics(conn: Any, flt: HotspotFilter, settings: HotspotSettings 
                    "district_id": flt.district_id, "channel": flt.channel},
         "settings": settings.__dict__, "steps": step_keys,
         "communities": out_communities,
-        "cells": grid_statistics(outside, cell_m=settings.cell_m, extent=[c["geom"] for c in communities])
+        "cells": grid_statistics(outside, cell_m=settings.cell_m, extent=[c["geom"] for c in communities], crs=crs)
         if settings.grid else [],
         "repeat_complainants": repeat_complainant_rows(conn, flt.complaints(), names, settings.repeat_min,
                                                        settings.repeat_days),
         "repeat_sites": repeat_sites(complaints_views.site_points(conn, flt.complaints()), names,
-                                     site_m=settings.site_m, min_count=settings.repeat_min, days=settings.repeat_days),
+                                     site_m=settings.site_m, min_count=settings.repeat_min, days=settings.repeat_days, crs=crs),
         "summary": _summary(out_communities),
     }
 

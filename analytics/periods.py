@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from envpetition.runtime import LOCAL_TZ
+from envpetition.localtime import LOCAL_TZ
 
 KINDS = ("week", "month", "quarter")
 KIND_LABELS = {"week": "周报", "month": "月报", "quarter": "季报"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from envpetition.geo_crs import METRIC_CRS, to_metric, to_wgs84
+from envpetition.geo_crs import to_metric, to_wgs84
 from ingest import views as complaints_views
 from ingest.views import ComplaintFilter
 
@@ -25,7 +25,7 @@ def repeat_complainant_rows(conn: Any, where: ComplaintFilter, names: dict[int, 
 
 
 def repeat_sites(points: list[tuple[Any, ...]], names: dict[int, str], *, site_m: float, min_count: int,
-                 days: int) -> list[dict[str, Any]]:
+                 days: int, crs: str) -> list[dict[str, Any]]:
     """Places (``site_m`` squares) with ``min_count`` or more complaints within ``days`` days.
 
     ``points`` are (id, lon, lat, received_at, community_id, categories) rows.
@@ -34,12 +34,12 @@ def repeat_sites(points: list[tuple[Any, ...]], names: dict[int, str], *, site_m
     --------
     >>> from datetime import datetime
     >>> pts = [(d, 117.81, 30.94, datetime(2026, 9, d), None, ["odour"]) for d in (1, 5, 9)]
-    >>> repeat_sites(pts, {}, site_m=100, min_count=3, days=30)[0]["complaints"]
+    >>> repeat_sites(pts, {}, site_m=100, min_count=3, days=30, crs="EPSG:4548")[0]["complaints"]
     3
     """
     if not points:
         return []
-    x, y = to_metric([p[1] for p in points], [p[2] for p in points])
+    x, y = to_metric([p[1] for p in points], [p[2] for p in points], crs)
     keys = np.floor(x / site_m).astype(np.int64) * 10_000_000 + np.floor(y / site_m).astype(np.int64)
     _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     order = np.argsort(inverse, kind="stable")
@@ -56,7 +56,7 @@ def repeat_sites(points: list[tuple[Any, ...]], names: dict[int, str], *, site_m
             best = max(best, hi - lo + 1)
         if best < min_count:
             continue
-        lon, lat = to_wgs84([float(np.mean(x[members]))], [float(np.mean(y[members]))], METRIC_CRS)
+        lon, lat = to_wgs84([float(np.mean(x[members]))], [float(np.mean(y[members]))], crs)
         communities = [points[i][4] for i in members if points[i][4]]
         main = max(set(communities), key=communities.count) if communities else None
         cats: dict[str, int] = {}

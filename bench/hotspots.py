@@ -31,7 +31,7 @@ from analytics.filters import HotspotFilter  # noqa: E402
 from analytics.hotspots import community_frame, hotspot_statistics  # noqa: E402
 from analytics.periods import month_steps  # noqa: E402
 from envpetition.db import connect  # noqa: E402
-from envpetition.geo_crs import to_metric  # noqa: E402
+from envpetition.geo_crs import metric_crs_for, to_metric  # noqa: E402
 
 NAIVE_COUNT = ("select count(*) from complaints where community_id = %s and received_at >= %s and received_at < %s "
                "and duplicate_of is null")
@@ -49,7 +49,8 @@ def naive(conn, flt: HotspotFilter) -> tuple[float, np.ndarray]:
     for i, c in enumerate(communities):
         for s, step in enumerate(steps):
             counts[i, s] = conn.execute(NAIVE_COUNT, (c["id"], step.start, step.end)).fetchone()[0]
-    x, y = to_metric([c["lon"] for c in communities], [c["lat"] for c in communities])
+    lons = [c["lon"] for c in communities]
+    x, y = to_metric(lons, [c["lat"] for c in communities], metric_crs_for(lons))
     w = distance_band_weights(x, y, 1500)
     for s in range(len(steps)):
         G_Local(counts[:, s], w, transform="B", permutations=999, star=True, seed=1)

@@ -58,6 +58,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     from dashboard.routes import (
         core,
         dispatch,
+        incidents,
         ingest,
         monitoring,
         pages,
@@ -65,9 +66,10 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         pages_hotspots,
         pages_intake,
         pages_monitoring,
+        pages_trace,
     )
 
-    for module in (core, ingest, monitoring, dispatch, pages, pages_hotspots, pages_intake, pages_monitoring,
+    for module in (core, ingest, monitoring, incidents, dispatch, pages, pages_hotspots, pages_intake, pages_monitoring, pages_trace,
                    pages_dispatch):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     pool_max_size: int = 8
     session_hours: int = 12
     log_level: str = "INFO"
+    # Metric CRS for every distance (e.g. "EPSG:4548"); empty: chosen from the areas' extent.
+    metric_crs: str = ""
 
     @property
     def embedded_pg_dir(self) -> Path:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from dashboard.deps import SESSION_COOKIE
+from dashboard.dispatch_queries import case_with_complaints
 from dashboard.templating import Conn, PageUser, templates
 from dispatch import views
 from dispatch.escalation import LEVEL_AT
@@ -52,7 +53,7 @@ def logout_page() -> Response:
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Response:
     """One case: history, clocks, the complaints' texts. No complainant identity on this page."""
-    case = views.case_detail(conn, case_id)  # NotFound → 404
+    case = case_with_complaints(conn, case_id)  # NotFound → 404
     ladder_view = None
     if auth.may(user.role, auth.LEADERS):
         ladder_view = {"label": LEVEL_LABELS.get(case["level"], case["level"]),
