@@ -69,14 +69,15 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         monitoring,
         pages,
         pages_dispatch,
+        pages_hotspots,
         pages_intake,
         pages_monitoring,
         pages_team,
         pages_trace,
     )
 
-    for module in (core, ingest, monitoring, incidents, dispatch, maps, pages, pages_intake, pages_monitoring, pages_team,
-                   pages_trace, pages_dispatch):
+    for module in (core, ingest, monitoring, incidents, dispatch, maps, pages, pages_hotspots, pages_intake,
+                   pages_monitoring, pages_team, pages_trace, pages_dispatch):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

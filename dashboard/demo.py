@@ -193,10 +193,21 @@ def simulate_handling(conn: Any, start: datetime, end: datetime, step: timedelta
     return totals
 
 
+def issue_due_bulletins(conn: Any) -> None:
+    """The bulletin schedule (weekly on Monday morning, monthly on the 1st); a failure is logged, not fatal."""
+    from analytics.bulletin.schedule import run_schedule
+
+    try:
+        for issued in run_schedule(conn, now=local_now()):
+            log.info("bulletin issued: %s %s (id %s)", issued["kind"], issued["period"], issued["id"])
+    except Exception:
+        log.exception("bulletin schedule failed; it runs again on the next tick")
+
+
 class DemoClock(threading.Thread):
     """Replays case handling from the first complaint on, then keeps the live duties going.
 
-    Live duties, every ``LIVE_EVERY``: the escalation scan on the real clock, and the dispatcher
+    Live duties, every ``LIVE_EVERY``: the escalation scan on the real clock, the bulletin schedule, and the dispatcher
     (orders over MQTT to the teams' topics, notices through the outbox).
     """
 
@@ -263,6 +274,7 @@ class DemoClock(threading.Thread):
                 except Exception:  # one bad tick (a broker restart, a deadlock) must not end the city
                     log.exception("live city tick failed; trying again next tick")
                 run_once(conn, client, gateway, now=local_now(), topic_prefix=self.settings.topic_prefix)
+                issue_due_bulletins(conn)
         finally:
             city.close()
             client.loop_stop()

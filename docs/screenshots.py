@@ -13,7 +13,7 @@ BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(__file__).parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-PAGES = {"dashboard.png": ("director", "/"), "monitoring.png": ("monitor", "/monitoring?sensor=S01&sensor=S02&sensor=S09&pollutant=a21001"),
+PAGES = {"dashboard.png": ("director", "/?period=2026-10&group=odour&mode=pattern"), "monitoring.png": ("monitor", "/monitoring?sensor=S01&sensor=S02&sensor=S09&pollutant=a21001"),
          "intake.png": ("intake", "/intake"), "board.png": ("chief", "/board"), "team.png": ("chief", "/team?team=6"), "kpi.png": ("director", "/kpi"),
          "case.png": ("chief", "/cases/1"),
          "monitoring-phone.png": ("monitor", "/monitoring?sensor=S01&sensor=S02&pollutant=a21001", 390, 844),

@@ -137,13 +137,14 @@ def workers_run() -> None:
 
 
 def _register_package_commands() -> None:
+    from analytics import cli as analytics_cli
     from dispatch import cli as dispatch_cli
     from ingest import cli as ingest_cli
     from monitoring import cli as monitoring_cli
 
-    for command in (*ingest_cli.COMMANDS, *monitoring_cli.COMMANDS, *dispatch_cli.COMMANDS):
+    for command in (*ingest_cli.COMMANDS, *monitoring_cli.COMMANDS, *dispatch_cli.COMMANDS, *analytics_cli.COMMANDS):
         main.add_command(command)
-    for name, worker in {**monitoring_cli.WORKERS, **dispatch_cli.WORKERS}.items():
+    for name, worker in {**monitoring_cli.WORKERS, **dispatch_cli.WORKERS, **analytics_cli.WORKERS}.items():
         workers_run.add_command(worker, name)
 
 

@@ -93,3 +93,14 @@ def mask_text(text: str | None) -> str | None:
     text = _EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).split("@", 1)[1], text)
     return _NAMED.sub(lambda m: m.group("cue") + m.group("sep") + (mask_name(m.group("name")) or ""), text)
 
+
+def scrub_identity(text: str, name: str | None, phone: str | None) -> str:
+    """The text with the complainant's own name and phone replaced by their masked forms, and any
+    other 11-digit mobile number masked too."""
+    out = text or ""
+    digits = normalise_phone(phone)
+    if digits:
+        out = out.replace(digits, mask_phone(digits) or "")
+    if name and len(name.strip()) >= 2:
+        out = out.replace(name.strip(), mask_name(name) or "")
+    return re.sub(r"(?<!\d)(1\d{2})[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)", lambda m: f"{m[1]}****{m[3]}", out)

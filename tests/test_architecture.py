@@ -6,12 +6,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("envpetition", "ingest", "dispatch", "monitoring", "dashboard")
+PACKAGES = ("envpetition", "ingest", "dispatch", "monitoring", "analytics", "dashboard")
+# analytics reads every package through the owners' functions; only dashboard and the CLI import it.
 FORBIDDEN = {
-    "envpetition": {"ingest", "dispatch", "monitoring", "dashboard"},
-    "dispatch": {"ingest", "monitoring", "dashboard"},
-    "ingest": {"monitoring", "dashboard"},
-    "monitoring": {"ingest", "dashboard"},
+    "envpetition": {"ingest", "dispatch", "monitoring", "analytics", "dashboard"},
+    "dispatch": {"ingest", "monitoring", "analytics", "dashboard"},
+    "ingest": {"monitoring", "analytics", "dashboard"},
+    "monitoring": {"ingest", "analytics", "dashboard"},
+    "analytics": {"dashboard"},
     "dashboard": set(),
 }
 WIRING_MODULES = {"envpetition/cli.py"}  # the one core module allowed to wire the packages
@@ -51,6 +53,14 @@ def test_nothing_imports_dashboard_but_dashboard_and_the_cli():
             rel = path.relative_to(ROOT).as_posix()
             if package != "dashboard" and rel not in WIRING_MODULES:
                 assert "dashboard" not in imported_packages(path), rel
+
+
+def test_nothing_imports_analytics_but_dashboard_and_the_cli():
+    for package in PACKAGES:
+        for path in source_files(package):
+            rel = path.relative_to(ROOT).as_posix()
+            if package not in ("analytics", "dashboard") and rel not in WIRING_MODULES:
+                assert "analytics" not in imported_packages(path), rel
 
 
 def module_name(path: Path) -> str:

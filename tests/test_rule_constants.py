@@ -10,7 +10,7 @@ from dispatch.states import STATE_LABELS, STATES
 from envpetition import auth
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("envpetition", "ingest", "dispatch", "monitoring", "dashboard")
+PACKAGES = ("envpetition", "ingest", "dispatch", "monitoring", "analytics", "dashboard")
 ROLE_GROUPS = {frozenset(g) for g in (auth.ROLES, auth.STAFF, auth.OFFICE, auth.LEADERS, auth.BUREAU_LEADERS,
                                       auth.FIELD)}
 HOMES = {"ladder thresholds": "dispatch/deadlines.py", "state labels": "dispatch/states.py",

@@ -9,12 +9,10 @@ import plotly
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from dashboard import queries
 from dashboard.basemap import base_source
 from dashboard.case_map import case_map, surroundings
 from dashboard.deps import SESSION_COOKIE, client_address, session_token, set_session_cookie
 from dashboard.dispatch_queries import case_with_complaints
-from dashboard.map_figure import hotspot_map
 from dashboard.templating import Conn, PageUser, templates
 from dispatch import views
 from dispatch.escalation import LEVEL_AT
@@ -65,19 +63,6 @@ def logout_page(request: Request, conn: Conn) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, conn: Conn, user: PageUser) -> Response:
-    """The hotspot map and the newest cases."""
-    areas = queries.areas_with_counts(conn)
-    figure = hotspot_map(areas).to_json()
-    ranked = sorted((a for a in areas if a["kind"] == "community"), key=lambda a: -a["complaints"])[:10]
-    cases = queries.case_list(conn, state=None, limit=50, offset=0)
-    return templates.TemplateResponse(request, "home.html", {
-        "user": user, "role_label": auth.ROLE_LABELS[user.role], "figure": figure, "ranked": ranked,
-        "cases": cases, "counts": queries.table_counts(conn),
-    })
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

@@ -27,9 +27,10 @@ def test_login_then_map_and_case_table_render(browser, live_server, fresh_databa
     page.fill("input[name=username]", "chief")
     page.fill("input[name=password]", "browser-pass-1")
     page.click("button[type=submit]")
-    page.wait_for_selector("#map .main-svg", timeout=20000)
+    page.wait_for_selector("#map .maplibregl-canvas", timeout=90000)  # MapLibre (white-bg style, no tiles)
     assert "陈科长" in page.inner_text("header")
-    assert page.locator("#map path.js-fill").count() >= 1  # the community polygon is drawn, filled
+    assert page.evaluate("document.querySelector('#map').data[0].locations.length") == 1  # the community, filled
     assert "世界花园" in page.inner_text(".ranked")
     page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
-    assert all(u.startswith(live_server) for u in requests), "every asset must come from the app itself"
+    outside = [u for u in requests if not u.startswith((live_server, "blob:", "data:"))]  # MapLibre workers: blobs
+    assert outside == [], "every asset must come from the app itself"
