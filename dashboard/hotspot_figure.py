@@ -2,7 +2,7 @@
 
 Community polygons filled by Gi* class, smoothed rate or emerging pattern (a switch), the grid
 cells outside communities, the complaint points, and a month slider for the Gi* classes.
-City base layers (districts, roads, river, place names) are added in ``add_base_layers`` only.
+The page puts the city's base map (dashboard/basemap.py) under it.
 """
 
 from __future__ import annotations
@@ -32,16 +32,6 @@ def _stepped(colors: list[str]) -> list[list[Any]]:
     return scale
 
 
-def add_base_layers(fig: go.Figure, base_layers: list[Any] | None) -> None:
-    """The single place where the city's base layers are drawn under the statistics.
-
-    ``base_layers`` are ready-made traces (districts, roads, river, place names) from the shared base
-    map module; none given, the map shows the statistics alone.
-    """
-    for trace in base_layers or []:
-        fig.add_trace(trace)
-
-
 def _view(stats: dict[str, Any], geojson: dict[str, Any]) -> tuple[dict[str, float], float]:
     lons: list[float] = []
     lats: list[float] = []
@@ -62,7 +52,7 @@ def _view(stats: dict[str, Any], geojson: dict[str, Any]) -> tuple[dict[str, flo
 
 
 def hotspot_figure(stats: dict[str, Any], geojson: dict[str, Any], cells_geojson: dict[str, Any],
-                   points: list[dict[str, Any]], *, mode: str = "gi", base_layers: list[Any] | None = None,
+                   points: list[dict[str, Any]], *, mode: str = "gi",
                    height: int = 620) -> go.Figure:
     """The map figure for one filter (``mode``: gi | rate | pattern shown first)."""
     rows = stats["communities"]
@@ -71,7 +61,6 @@ def hotspot_figure(stats: dict[str, Any], geojson: dict[str, Any], cells_geojson
              f"千人投诉率 {r['raw_rate']} → EB {r['eb_rate']}<br>Gi* z={r['gi_z']} · {r['gi_label']}<br>"
              f"时空模式：{r['pattern_label']}" for r in rows]
     fig = go.Figure()
-    add_base_layers(fig, base_layers)
     first = len(fig.data)
     common = {"geojson": geojson, "locations": ids, "featureidkey": "id", "hovertext": hover, "hoverinfo": "text",
               "marker": {"line": {"width": 1, "color": "#555"}, "opacity": 0.85}}

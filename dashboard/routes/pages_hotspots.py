@@ -16,6 +16,7 @@ from analytics.hotspots import HotspotSettings, community_geojson, hotspot_stati
 from analytics.periods import parse_period, period_of
 from analytics.trend import PATTERN_LABELS
 from dashboard import queries
+from dashboard.basemap import base_source, base_style
 from dashboard.community_figure import calendar_heatmap, monthly_by_category
 from dashboard.deps import current_user
 from dashboard.exports import export_response
@@ -83,6 +84,8 @@ def home(request: Request, conn: Conn, user: PageUser, period: str | None = None
     points = complaints_views.complaint_points(conn, flt.complaints(), limit=3000)
     figure = hotspot_figure(stats, community_geojson(conn, flt.district_id), cell_geojson(stats["cells"]), points,
                             mode=mode if mode in MODES else "gi")
+    # The city's base map under the statistics; the communities are filled by the statistics themselves.
+    figure.update_layout(map_style=base_style(base_source(conn), request.app.state.settings, hide=("community-fill",)))
     tables = [build(stats) for build in HOTSPOT_TABLES.values()]
     return _page(request, "hotspots.html", user, flt=flt, stats=stats, figure=figure.to_json(), tables=tables,
                  query=flt.query_string(), periods=_period_choices(conn), groups=GROUP_LABELS,
