@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     pool_max_size: int = 8
     session_hours: int = 12
     log_level: str = "INFO"
+    # Raw readings stay in PostgreSQL this long, then go to Parquet files in archive_dir
+    # (plain PostgreSQL; TimescaleDB's retention policy says 400 days too). Rollups stay for ever.
+    readings_retention_days: int = 400
+    archive_dir: Path | None = None
+
+    @property
+    def readings_archive_dir(self) -> Path:
+        return self.archive_dir or self.home / "archive"
 
     @property
     def embedded_pg_dir(self) -> Path:

@@ -11,6 +11,7 @@ from typing import BinaryIO
 import click
 
 from envpetition.settings import Settings
+from monitoring.storage_cli import storage_group
 
 
 @click.group("hj212")
@@ -178,4 +179,4 @@ def monitor_peaks(settings: Settings, hours: int) -> None:
     click.echo(f"{len(peaks)} peaks", err=True)
 
 
-COMMANDS: list[click.Command] = [hj212_group, monitor_group]
+COMMANDS: list[click.Command] = [hj212_group, monitor_group, storage_group]

@@ -1,14 +1,20 @@
-"""One query API over readings and rollups (plain PostgreSQL tables or Timescale aggregates)."""
+"""One query API over readings and rollups (plain PostgreSQL tables or Timescale aggregates).
+
+Ranges older than the raw-reading retention read the Parquet archive too (monitoring/archive_reads.py);
+hourly rollups are kept for ever in ``readings_1h`` and need no archive.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+import pyarrow.compute as pc
 from psycopg.rows import dict_row
 
 from envpetition.errors import InvalidInput
+from monitoring.archive_reads import archived_buckets, archived_rows, archived_table, merge_buckets
 
 # Readings that count: a value, and a data flag that is not maintenance, fault or calibration.
 VALID = "value is not null and (flag is null or flag in ('N', 'S', 'T'))"
@@ -44,20 +50,41 @@ def series(conn: psycopg.Connection[Any], sensor_id: str, pollutant: str, start:
     if resolution not in SERIES_SQL:
         raise InvalidInput(f"resolution must be one of {', '.join(SERIES_SQL)}")
     with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(SERIES_SQL[resolution], (sensor_id, pollutant, start, end, limit)).fetchall())
+        hot = list(cur.execute(SERIES_SQL[resolution], (sensor_id, pollutant, start, end, limit)).fetchall())
+    if resolution == "raw":
+        old = archived_rows(conn, start, end, ["ts", "value", "flag"], sensors=[sensor_id], pollutants=[pollutant])
+        if not old:
+            return hot
+        merged = {row["ts"]: row for row in ({"ts": t, "value": v, "flag": f} for t, v, f in old)}
+        merged.update((row["ts"], row) for row in hot)  # a reading in both places (mid-archive) counts once
+        return [merged[t] for t in sorted(merged)][:limit]
+    if resolution == "1m":
+        old_buckets = archived_buckets(conn, sensor_id, start, end, timedelta(minutes=1), [pollutant])
+        if old_buckets:
+            return merge_buckets(hot, old_buckets, ts_key="ts", pollutant=pollutant)[:limit]
+    return hot
 
 
 def bucketed(conn: psycopg.Connection[Any], sensor_id: str, start: datetime, end: datetime,
              bucket: str) -> list[dict[str, Any]]:
     """Every pollutant of one sensor averaged into buckets of ``bucket`` (e.g. '10 minutes'), local midnight origin."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(BUCKETED_SQL, {"bucket": bucket, "sensor": sensor_id, "start": start, "end": end}))
+        hot = list(cur.execute(BUCKETED_SQL, {"bucket": bucket, "sensor": sensor_id, "start": start, "end": end}))
+        width = cur.execute("select %s::interval", (bucket,)).fetchone()["interval"]  # type: ignore[index]
+    old = archived_buckets(conn, sensor_id, start, end, width)
+    return merge_buckets(hot, old, ts_key="bucket", peak_only=True) if old else hot
 
 
 def span(conn: psycopg.Connection[Any], sensor_id: str) -> tuple[datetime | None, datetime | None]:
     """First and last reading time of one sensor."""
     row = conn.execute(SPAN_SQL, (sensor_id,)).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    first, last = (row[0], row[1]) if row else (None, None)
+    old = archived_table(conn, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC),
+                         sensors=[sensor_id], columns=["ts"])
+    if old is not None and old.num_rows:
+        low, high = pc.min(old.column("ts")).as_py(), pc.max(old.column("ts")).as_py()
+        first, last = min(filter(None, (first, low))), max(filter(None, (last, high)))
+    return first, last
 
 
 def exceedances(conn: psycopg.Connection[Any], start: datetime, end: datetime, limit: int = 500) -> list[dict[str, Any]]:

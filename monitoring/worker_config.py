@@ -58,6 +58,9 @@ class WorkerConfig:
     # before the newest stored reading, so replayed history is analysed as it arrives too.
     analyse_every_s: float | None = None
     analysis_hours: float = 26.0
+    # Create the coming days' partitions of readings (plain PostgreSQL) at start and this often
+    # (None: never; then `envpetition storage maintain` must run, e.g. from cron).
+    housekeeping_every_s: float | None = 3600.0
     on_commit: Callable[[list[Incoming], float], None] | None = field(default=None, repr=False)
 
     @property
