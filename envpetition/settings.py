@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "ENVPETITION_DATABASE_URL")
     )
+    # Streaming standbys for reads (pages, GET API, bulletins, hotspots): one connection string or
+    # several postgresql:// URLs separated by commas. Writes always go to DATABASE_URL.
+    database_replica_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_REPLICA_URL", "ENVPETITION_DATABASE_REPLICA_URL")
+    )
+    replica_max_lag_s: float = 5.0
     mqtt_url: str | None = Field(default=None, validation_alias=AliasChoices("MQTT_URL", "ENVPETITION_MQTT_URL"))
     home: Path = Field(default_factory=default_home)
     http_host: str = "127.0.0.1"
