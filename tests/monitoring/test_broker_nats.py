@@ -23,9 +23,9 @@ import pytest
 
 from tests.dispatch import test_orders as order_tests
 from tests.dispatch.test_orders import committed_case  # noqa: F401 - the fixture the reused tests take
+from tests.monitoring import test_faults as fault_tests
 from tests.monitoring.conftest import count, wait_for
 from tests.monitoring.private_nats import PrivateNats, have_nats
-from tests.monitoring import test_faults as fault_tests
 from tests.monitoring.test_faults import assert_exactly_once, publish_in_background, reading
 
 pytestmark = pytest.mark.skipif(not have_nats(), reason="nats-server not installed (Debian: apt-get install nats-server)")
