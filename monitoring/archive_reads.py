@@ -22,6 +22,7 @@ import pyarrow.dataset as ds
 
 from monitoring.archive import SCHEMA, ArchiveUnavailable, archive_files
 
+FILES_BY_START = "select path, sha256 from readings_archive order by range_start"
 # date_bin's origin in the SQL (2000-01-01 00:00 +08:00), in epoch microseconds.
 ORIGIN_US = int(datetime(1999, 12, 31, 16, tzinfo=UTC).timestamp()) * 1_000_000
 VALID_FLAGS = ["N", "S", "T"]
@@ -50,6 +51,30 @@ def archived_table(conn: psycopg.Connection[Any], start: datetime, end: datetime
         expr &= pc.field("value").is_valid() & (pc.field("flag").is_null() | pc.field("flag").isin(VALID_FLAGS))
     dataset = ds.dataset(paths, format="parquet", schema=SCHEMA)
     return dataset.to_table(columns=list(columns) if columns else None, filter=expr)
+
+
+def archived_span(conn: psycopg.Connection[Any], sensor_id: str, *,
+                  need_last: bool = True) -> tuple[datetime | None, datetime | None]:
+    """First and (when ``need_last``) last archived reading time of one sensor, reading as few files as it can."""
+    files = [path for path, _ in conn.execute(FILES_BY_START).fetchall()]
+    first = last = None
+    for path in files:
+        first = _extreme(path, sensor_id, pc.min)
+        if first is not None:
+            break
+    for path in reversed(files) if need_last and first is not None else ():
+        last = _extreme(path, sensor_id, pc.max)
+        if last is not None:
+            break
+    return first, last
+
+
+def _extreme(path: str, sensor_id: str, how: Any) -> datetime | None:
+    if not os.path.exists(path):
+        raise ArchiveUnavailable(f"archive file missing: {path}")
+    table = ds.dataset(path, format="parquet", schema=SCHEMA).to_table(
+        columns=["ts"], filter=pc.field("sensor_id") == sensor_id)
+    return how(table.column("ts")).as_py() if table.num_rows else None
 
 
 def archived_rows(conn: psycopg.Connection[Any], start: datetime, end: datetime, columns: Sequence[str],

@@ -6,15 +6,14 @@ hourly rollups are kept for ever in ``readings_1h`` and need no archive.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-import pyarrow.compute as pc
 from psycopg.rows import dict_row
 
 from envpetition.errors import InvalidInput
-from monitoring.archive_reads import archived_buckets, archived_rows, archived_table, merge_buckets
+from monitoring.archive_reads import archived_buckets, archived_rows, archived_span, merge_buckets
 
 # Readings that count: a value, and a data flag that is not maintenance, fault or calibration.
 VALID = "value is not null and (flag is null or flag in ('N', 'S', 'T'))"
@@ -79,11 +78,11 @@ def span(conn: psycopg.Connection[Any], sensor_id: str) -> tuple[datetime | None
     """First and last reading time of one sensor."""
     row = conn.execute(SPAN_SQL, (sensor_id,)).fetchone()
     first, last = (row[0], row[1]) if row else (None, None)
-    old = archived_table(conn, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC),
-                         sensors=[sensor_id], columns=["ts"])
-    if old is not None and old.num_rows:
-        low, high = pc.min(old.column("ts")).as_py(), pc.max(old.column("ts")).as_py()
-        first, last = min(filter(None, (first, low))), max(filter(None, (last, high)))
+    # The archive holds only days before the hot partitions: its oldest file with this sensor gives
+    # the first reading, and only with nothing hot is the newest file needed for the last.
+    old_first, old_last = archived_span(conn, sensor_id, need_last=last is None)
+    first = min(t for t in (first, old_first) if t is not None) if (first or old_first) else None
+    last = max(t for t in (last, old_last) if t is not None) if (last or old_last) else None
     return first, last
 
 
