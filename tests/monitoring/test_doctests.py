@@ -9,7 +9,8 @@ import pytest
 
 
 @pytest.mark.parametrize("module", ["monitoring.hj212", "monitoring.trace_rules", "monitoring.nearest", "monitoring.walknav",
-                                    "monitoring.storage", "monitoring.mqtt5_link"])
+                                    "monitoring.storage", "monitoring.mqtt5_link", "monitoring.partitions",
+                                    "monitoring.archive_reads", "envpetition.db_routing"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
