@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from dashboard.deps import LSN_COOKIE, LSN_COOKIE_SECONDS, LSN_HEADER, READ_METHODS
-from dashboard.templating import LoginRedirect
+from dashboard.templating import LoginRedirect, PageForbidden, templates
+from envpetition import auth
 from envpetition.db import create_pool
 from envpetition.db_routing import ReadRouter, replica_urls
 from envpetition.errors import DomainError
@@ -66,6 +67,11 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     @app.exception_handler(LoginRedirect)
     async def login_redirect(request: Request, exc: LoginRedirect) -> RedirectResponse:
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def page_forbidden(request: Request, exc: PageForbidden) -> Response:
+        return templates.TemplateResponse(request, "message.html", {
+            "user": exc.user, "role_label": auth.ROLE_LABELS[exc.user.role], "message": exc.detail}, status_code=403)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:

@@ -28,11 +28,14 @@ from tqdm import tqdm
 from dashboard.app import create_app
 from dashboard.queries import table_counts
 from dashboard.server import BackgroundServer
+from dispatch import views as dispatch_views
 from envpetition import auth, calendar
+from envpetition import views as core_views
 from envpetition.db import connect
 from envpetition.runtime import LOCAL_TZ, local_now, ready_services, set_demo_clock
 from envpetition.servers import Services, free_port
 from envpetition.settings import Settings
+from monitoring.queries import reading_stored
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +109,7 @@ def prepare_city(services: Services, report: Report) -> None:
         report.step("working calendar", calendar.seed_calendar(conn, range(now.year - 1, now.year + 2)))
         areas = load_sample_areas(conn, SAMPLE_DIR, now=now)
         report.step("areas and teams", {k: v.get("created", v) if isinstance(v, dict) else v for k, v in areas.items()})
-        teams = dict(conn.execute("select name, id from teams order by id").fetchall())
+        teams = core_views.team_ids(conn)
         seed_demo_users(conn, teams)
         report.step("users", f"{len(DEMO_USERS)} demo accounts, one per role")
         report.step("sensors", load_sensors_csv(conn, SAMPLE_DIR / "sensors" / "sensors.csv"))
@@ -189,8 +192,8 @@ class DemoClock(threading.Thread):
 
     def history_span(self, conn: Any) -> tuple[datetime, datetime] | None:
         """From the first complaint to a little after the last one (never past the real now)."""
-        first, last = conn.execute("select min(opened_at), max(opened_at) from cases").fetchone()
-        return None if first is None else (first, min(last + SIMULATED_TAIL, local_now()))
+        span = dispatch_views.opened_span(conn)
+        return None if span is None else (span[0], min(span[1] + SIMULATED_TAIL, local_now()))
 
     def replay_history(self, conn: Any) -> dict[str, int]:
         span = self.history_span(conn)
@@ -243,8 +246,7 @@ def smoke_checks(services: Services, settings: Settings, report: Report) -> None
 
     def arrived() -> bool:
         with connect(services.database_url) as c:
-            found = c.execute("select 1 from readings where sensor_id = 'SMOKE-0001' and ts = %s", (marker,))
-            return found.fetchone() is not None
+            return reading_stored(c, "SMOKE-0001", marker)
 
     report.check(_wait_for(arrived, 30), "a reading published over MQTT arrived in the database")
 

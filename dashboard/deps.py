@@ -68,14 +68,15 @@ def optional_user(request: Request, conn: psycopg.Connection[Any] = Depends(get_
         return None
 
 
-def require_role(*roles: str) -> Callable[..., auth.User]:
-    """Dependency: the user must hold one of ``roles`` (admin always may)."""
+def require_role(*groups: tuple[str, ...]) -> Callable[..., auth.User]:
+    """Dependency for the API: the user must be in one of the role ``groups`` (``auth.may``)."""
+    roles = tuple(role for group in groups for role in group)
     unknown = set(roles) - set(auth.ROLES)
     if unknown:
         raise ValueError(f"unknown roles {unknown}")
 
     def check(user: auth.User = Depends(current_user)) -> auth.User:
-        if user.role != "admin" and user.role not in roles:
+        if not auth.may(user.role, roles):
             raise HTTPException(403, f"角色 {user.role} 无权执行此操作 / role {user.role} may not do this")
         return user
 

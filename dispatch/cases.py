@@ -6,7 +6,7 @@ one call per item; ``open_case`` / ``attach_complaint`` are the one-item forms.
 ``open_case`` registers the case, starts the policy clocks from ``opened_at`` (the receipt time),
 finds the team (grid → routing table → workload, ``dispatch.assignment``) when none is given and,
 with ``auto_dispatch`` (default), accepts and assigns it and queues the MQTT dispatch order. It runs
-in the caller's transaction (a savepoint when one is open) and never commits.
+in its own transaction: a savepoint when the caller has one open (an import's batch).
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dispatch import assignment, clocks, orders
 from dispatch.copying import copy_rows
+from dispatch.deadlines import PRIORITIES
+from dispatch.events import copy_events
+from dispatch.policy import calendar_around, load_policy
+from envpetition.errors import InvalidInput
 
-INSERT_EVENT = """
-insert into case_events (case_id, at, actor, role, kind, from_state, to_state, reason, data)
-values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-"""
 NEXT_CASE_IDS = "select nextval('cases_id_seq') from generate_series(1, %s)"
 COPY_CASES = """
 copy cases (id, state, priority, title, categories, team_id, lead_department, community_id, enterprise_id,
@@ -32,10 +33,6 @@ copy cases (id, state, priority, title, categories, team_id, lead_department, co
 """
 CASE_TYPES = ("int8", "text", "text", "text", "text[]", "int8", "text", "int8", "int8", "int8", "float8", "float8",
               "bool", "timestamptz", "timestamptz")
-COPY_EVENTS = """
-copy case_events (case_id, at, actor, role, kind, from_state, to_state, reason, data) from stdin (format binary)
-"""
-EVENT_TYPES = ("int8", "timestamptz", "text", "text", "text", "text", "text", "text", "jsonb")
 COPY_DEPARTMENTS = "copy case_departments (case_id, department, is_lead, added_at) from stdin (format binary)"
 DEPARTMENT_TYPES = ("int8", "text", "bool", "timestamptz")
 LINK_COMPLAINTS = """
@@ -64,15 +61,6 @@ class NewCase:
     auto_dispatch: bool = True  # accept + assign + queue the order when a team is known
 
 
-def record_event(
-    conn: psycopg.Connection[Any], case_id: int, kind: str, *, actor: str, role: str | None, at: datetime,
-    from_state: str | None = None, to_state: str | None = None, reason: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """Append one event to the case's history."""
-    conn.execute(INSERT_EVENT, (case_id, at, actor, role, kind, from_state, to_state, reason, Jsonb(data or {})))
-
-
 def _event_times(now: datetime | Sequence[datetime], count: int) -> list[datetime]:
     if isinstance(now, datetime):
         return [now] * count
@@ -83,9 +71,6 @@ def _event_times(now: datetime | Sequence[datetime], count: int) -> list[datetim
 
 
 def _check(new: NewCase) -> None:
-    from dispatch.deadlines import PRIORITIES
-    from envpetition.errors import InvalidInput
-
     if new.priority not in PRIORITIES:
         raise InvalidInput(f"未知优先级 {new.priority!r} / unknown priority; use {', '.join(PRIORITIES)}")
     if not new.title.strip():
@@ -106,15 +91,17 @@ def open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], *, actor:
     ``open_case`` on each in turn (the workload fallback counts the batch's earlier cases), written
     with COPY: the policy and the calendar are read once, the clocks computed in Python.
     """
-    from dispatch import assignment, clocks, orders
-    from dispatch.policy import calendar_around, load_policy
-    from envpetition.errors import InvalidInput
-
     times = _event_times(now, len(news))
     for new in news:
         _check(new)
     if not news:
         return []
+    with conn.transaction():
+        return _open_cases(conn, news, times, actor=actor, role=role)
+
+
+def _open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], times: list[datetime], *, actor: str,
+                role: str | None) -> list[int]:
     ids = [int(r[0]) for r in conn.execute(NEXT_CASE_IDS, (len(news),)).fetchall()]
     policy = load_policy(conn)
     calendar = calendar_around(conn, min(n.opened_at for n in news), max(n.opened_at for n in news))
@@ -153,7 +140,7 @@ def open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], *, actor:
             arrive_due = min((r[3] for r in opening if r[1] == "arrive" and r[9] is None), default=None)
             dispatched.append((case_id, team_id, at, arrive_due))  # type: ignore[arg-type]  # assigned: team set
     copy_rows(conn, COPY_CASES, CASE_TYPES, case_rows)
-    copy_rows(conn, COPY_EVENTS, EVENT_TYPES, event_rows)
+    copy_events(conn, event_rows)
     clocks.copy_clocks(conn, clock_rows)
     copy_rows(conn, COPY_DEPARTMENTS, DEPARTMENT_TYPES, departments)
     orders.queue_first_orders(conn, dispatched)
@@ -173,6 +160,6 @@ def attach_complaints(conn: psycopg.Connection[Any], pairs: Sequence[tuple[int, 
     if not pairs:
         return
     conn.execute(LINK_COMPLAINTS, ([c for c, _ in pairs], [k for _, k in pairs]))
-    copy_rows(conn, COPY_EVENTS, EVENT_TYPES, [(case_id, at, actor, None, "complaint_attached", None, None, None,
-                                                Jsonb({"complaint_id": complaint_id}))
-                                               for (case_id, complaint_id), at in zip(pairs, times, strict=True)])
+    copy_events(conn, [(case_id, at, actor, None, "complaint_attached", None, None, None,
+                        Jsonb({"complaint_id": complaint_id}))
+                       for (case_id, complaint_id), at in zip(pairs, times, strict=True)])

@@ -16,11 +16,12 @@ from typing import Any
 import click
 
 from dispatch import deadlines as rules
+from envpetition.auth import ROLES
 from envpetition.errors import DomainError
 from envpetition.runtime import local_now, ready_connection
 from envpetition.settings import Settings
 
-ROLE_CHOICE = click.Choice(["intake", "team_member", "section_chief", "deputy_director", "director", "admin", "system"])
+ROLE_CHOICE = click.Choice([*ROLES, "system"])  # "system": the scanners' own actions
 
 
 def _iso(value: str | None) -> datetime | None:

@@ -14,7 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from dispatch.copying import copy_rows
-from dispatch.deadlines import Policy, alert_time, compute_clocks, extended_close_due
+from dispatch.deadlines import FIRST_THRESHOLD, Policy, alert_time, compute_clocks, extended_close_due
 from dispatch.policy import calendar_around
 from envpetition.calendar import WorkCalendar
 from envpetition.errors import Conflict, InvalidInput, NotFound
@@ -22,7 +22,7 @@ from envpetition.errors import Conflict, InvalidInput, NotFound
 INSERT_CLOCK = """
 insert into clocks (case_id, kind, started_at, due_at, base_due_at, policy_version, next_threshold,
                     next_alert_at, urgent)
-values (%s, %s, %s, %s, %s, %s, 50, %s, %s) returning id
+values (%s, %s, %s, %s, %s, %s, %s, %s, %s) returning id
 """
 MEET_CLOCKS = """
 update clocks set met_at = %s, outcome = %s, next_alert_at = null
@@ -51,9 +51,10 @@ def start_clock(
     conn: psycopg.Connection[Any], case_id: int, kind: str, started: datetime, due: datetime, *,
     policy_version: int, urgent: bool,
 ) -> int:
-    """Insert one running clock; its first alert is at 50 % of its span."""
+    """Insert one running clock; its first alert is at the ladder's first step."""
     row = conn.execute(
-        INSERT_CLOCK, (case_id, kind, started, due, due, policy_version, alert_time(started, due, 50), urgent)
+        INSERT_CLOCK, (case_id, kind, started, due, due, policy_version, FIRST_THRESHOLD,
+                       alert_time(started, due, FIRST_THRESHOLD), urgent)
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -86,9 +87,10 @@ def opening_clock_rows(
     rows: list[tuple[Any, ...]] = []
     for kind, (start, due) in compute_clocks(policy, calendar, received=received, priority=priority).items():
         if kind in met:
-            rows.append((case_id, kind, start, due, due, policy.version, 50, None, priority != "normal", met_at, "met"))
+            rows.append((case_id, kind, start, due, due, policy.version, FIRST_THRESHOLD, None, priority != "normal", met_at, "met"))
         else:
-            rows.append((case_id, kind, start, due, due, policy.version, 50, alert_time(start, due, 50),
+            rows.append((case_id, kind, start, due, due, policy.version, FIRST_THRESHOLD,
+                         alert_time(start, due, FIRST_THRESHOLD),
                          priority != "normal", None, None))
     return rows
 

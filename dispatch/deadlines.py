@@ -13,7 +13,7 @@ are plain days at the same local time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,12 @@ from envpetition.calendar import WorkCalendar
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 CLOCK_KINDS = ("accept", "dispatch", "arrive", "reply", "follow_up", "close")
 PRIORITIES = ("emergency", "urgent", "normal")
+PRIORITY_LABELS = {"emergency": "特急", "urgent": "紧急", "normal": "一般"}
+CLOCK_LABELS = {"accept": "受理", "dispatch": "交办", "arrive": "到场", "reply": "答复", "follow_up": "回访",
+                "close": "办结", "supervision": "督办"}
+# The escalation ladder: a running clock alerts at these shares (%) of its span (dispatch/escalation.py).
+THRESHOLDS = (50, 80, 100, 150)
+FIRST_THRESHOLD = THRESHOLDS[0]
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,6 @@ class Policy:
     extension_days: int = 30
     final_no_working_days: int = 5
     quick_escalation_fraction: float = 0.1
-    thresholds: tuple[int, ...] = field(default=(50, 80, 100, 150))
 
     def rule(self, kind: str, priority: str) -> ClockRule:
         return self.rules[(kind, priority)]
@@ -134,14 +139,20 @@ def next_working_hours(moment: datetime, calendar: WorkCalendar, policy: Policy)
     return datetime.combine(calendar.next_workday(moment.date()), policy.business_start, LOCAL_TZ)
 
 
+def clock_share(started: datetime, due: datetime, now: datetime) -> float | None:
+    """The share of a clock's span used at ``now`` (1.0 when due); None for a clock with no span."""
+    span = (due - started).total_seconds()
+    return None if span == 0 else (now - started).total_seconds() / span
+
+
+def used_pct(started: datetime | None, due: datetime | None, now: datetime) -> float | None:
+    """The share of a clock's span used, in percent to one decimal (the boards' figure)."""
+    share = None if started is None or due is None else clock_share(started, due, now)
+    return None if share is None else round(share * 100, 1)
+
+
 def alert_time(started: datetime, due: datetime, threshold: int) -> datetime:
     """The instant a clock reaches ``threshold`` percent of its span."""
     return started + (due - started) * threshold / 100
 
 
-def next_threshold_after(fraction_pct: float, thresholds: tuple[int, ...] = (50, 80, 100, 150)) -> int | None:
-    """The first threshold strictly above ``fraction_pct`` (None when all are passed)."""
-    for t in thresholds:
-        if t > fraction_pct:
-            return t
-    return None

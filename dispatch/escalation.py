@@ -23,10 +23,16 @@ from typing import Any
 
 import psycopg
 
-from dispatch.deadlines import add_working_days, alert_time, local, next_working_hours
+from dispatch.deadlines import (
+    FIRST_THRESHOLD,
+    THRESHOLDS,
+    add_working_days,
+    alert_time,
+    local,
+    next_working_hours,
+)
 from dispatch.policy import calendar_around, load_policy
 
-THRESHOLDS = (50, 80, 100, 150)
 LEVEL_AT = {50: 1, 80: 2, 100: 3, 150: 4}
 NOTICE_TO = {50: "team_member", 80: "section_chief", 100: "deputy_director", 150: "director"}
 NOTICE_TEXT = {50: "时限已过半,请抓紧办理", 80: "时限已用 80%,请科室负责人督促",
@@ -77,8 +83,8 @@ on conflict (dedupe_key) do nothing
 INSERT_SUPERVISION_CLOCKS = """
 with o as (
     insert into clocks (case_id, kind, started_at, due_at, base_due_at, policy_version, next_threshold, next_alert_at, urgent)
-    select case_id, 'supervision', %(now)s, %(order_due)s, %(order_due)s, %(version)s, 50,
-           %(now)s + (%(order_due)s - %(now)s) * 0.5, urgent
+    select case_id, 'supervision', %(now)s, %(order_due)s, %(order_due)s, %(version)s, %(first)s,
+           %(now)s + (%(order_due)s - %(now)s) * %(first)s / 100.0, urgent
     from unnest(%(case_ids)s::bigint[], %(urgents)s::boolean[]) u(case_id, urgent)
     returning id, case_id
 )
@@ -193,7 +199,7 @@ def _act(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]], *, now: dat
     to_supervise = list({r[1]: r for r in breached if r[3] != "supervision"}.values())
     if to_supervise:
         conn.execute(INSERT_SUPERVISION_CLOCKS, {
-            "now": now, "order_due": order_due, "version": version,
+            "now": now, "order_due": order_due, "version": version, "first": FIRST_THRESHOLD,
             "case_ids": [r[1] for r in to_supervise], "urgents": [r[4] for r in to_supervise]})
     if breached:
         b_cases = [r[1] for r in breached]

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from dispatch.cases import record_event
+from dispatch.events import record_event
 from dispatch.lifecycle import lock_case, transition
 from envpetition.errors import Conflict, InvalidInput, NotFound
 

@@ -17,11 +17,12 @@ import psycopg
 
 from dispatch import clocks as clock_repo
 from dispatch import outbox
-from dispatch.cases import record_event
-from dispatch.deadlines import add_working_days
+from dispatch.deadlines import add_working_days, clock_share
+from dispatch.events import record_event
 from dispatch.lifecycle import lock_case
 from dispatch.policy import calendar_around, load_policy
 from dispatch.states import CLOSED_STATES
+from envpetition.auth import DIRECTOR, may
 from envpetition.errors import Conflict, Forbidden, InvalidInput
 
 LEVELS = {1: "first_responder", 2: "section_chief", 3: "deputy_director", 4: "director", 5: "city_leadership"}
@@ -41,10 +42,7 @@ select max(at) from case_events where case_id = %s and kind in ('registered', 'e
 ACTIONS_SINCE = """
 select count(*) from case_events where case_id = %s and at >= %s and not (kind = any(%s))
 """
-RUNNING_CLOCK_USE = """
-select max(extract(epoch from (%s - started_at)) / nullif(extract(epoch from (due_at - started_at)), 0))
-from clocks where case_id = %s and met_at is null
-"""
+RUNNING_CLOCKS = "select started_at, due_at from clocks where case_id = %s and met_at is null"
 INSERT_FLAG = """
 insert into accountability_flags (case_id, clock_id, kind, level, team_id, actor, at, detail)
 values (%s, null, %s, %s, %s, %s, %s, %s) on conflict do nothing
@@ -58,7 +56,7 @@ FINAL_NO_FROM = ("registered", "accepted", "assigned", "en_route", "on_site", "i
 
 
 def may_act_at_level(role: str, level: int) -> bool:
-    return role == "admin" or role in LEVEL_ROLES.get(level, ())
+    return may(role, LEVEL_ROLES.get(level, ()))
 
 
 def is_quick_escalation(clock_use: float | None, actions_at_level: int, quick_fraction: float) -> bool:
@@ -88,12 +86,12 @@ def refuse(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str
         policy = load_policy(conn)
         arrived = conn.execute(LAST_ARRIVAL_AT_LEVEL, (case_id,)).fetchone()[0]  # type: ignore[index]
         actions = conn.execute(ACTIONS_SINCE, (case_id, arrived, list(NO_EFFORT_KINDS))).fetchone()[0]  # type: ignore[index]
-        use = conn.execute(RUNNING_CLOCK_USE, (now, case_id)).fetchone()[0]  # type: ignore[index]
-        quick = is_quick_escalation(float(use) if use is not None else None, int(actions),
-                                    policy.quick_escalation_fraction)
+        shares = [clock_share(s, d, now) for s, d in conn.execute(RUNNING_CLOCKS, (case_id,)).fetchall()]
+        use = max((s for s in shares if s is not None), default=None)
+        quick = is_quick_escalation(use, int(actions), policy.quick_escalation_fraction)
         if quick:
             conn.execute(INSERT_FLAG, (case_id, "escalated_without_effort", level, case["team_id"], actor, now,
-                                       Jsonb({"clock_use": float(use), "actions": int(actions)})))
+                                       Jsonb({"clock_use": use, "actions": int(actions)})))
         new_level = level + 1
         due = None
         if new_level == 4:
@@ -113,7 +111,7 @@ def refuse(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str
 def final_no(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str, reason: str,
              suggestion: str, now: datetime) -> dict[str, Any]:
     """The director's final "no": reason and a "how it could be done" suggestion, within the deadline."""
-    if role not in ("director", "admin"):
+    if not may(role, DIRECTOR):
         raise Forbidden("只有主要领导可以最终说\"不\" / only the director may give a final no")
     if not reason or not reason.strip() or not suggestion or not suggestion.strip():
         raise InvalidInput("最终说\"不\"必须写明原因和\"怎样才能办\"的建议 / a final no needs the reason and a "

@@ -12,9 +12,10 @@ import psycopg
 from psycopg.rows import dict_row
 
 from dispatch import clocks, orders
-from dispatch.cases import record_event
+from dispatch.events import record_event
 from dispatch.policy import load_policy
 from dispatch.states import TransitionRefused, check_transition
+from envpetition.auth import BUREAU_LEADERS, LEADERS, may
 from envpetition.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 SELECT_CASE_FOR_UPDATE = """
@@ -52,6 +53,13 @@ def add_department(conn: psycopg.Connection[Any], case_id: int, department: str,
         raise InvalidInput("部门不能为空 / department must not be empty")
     conn.execute(ADD_DEPARTMENT, (case_id, department, case_id, now))
     conn.execute(SET_LEAD, (case_id, case_id))
+
+
+def involve_department(conn: psycopg.Connection[Any], case_id: int, department: str, *, now: datetime) -> None:
+    """Involve another department in a case, under the case's lock, in one transaction."""
+    with conn.transaction():
+        lock_case(conn, case_id)
+        add_department(conn, case_id, department, now=now)
 
 
 def transition(
@@ -110,13 +118,10 @@ def transition(
     return {"case_id": case_id, "from": case["state"], "to": rule.target}
 
 
-EXTEND_ROLES = ("deputy_director", "director", "admin")
-
-
 def extend_case(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role: str, reason: str,
                 now: datetime) -> datetime:
     """Approved extension of the close clock (+30 days, 信访条例 Art. 33): once, by a bureau leader, with a reason."""
-    if role not in EXTEND_ROLES:
+    if not may(role, BUREAU_LEADERS):
         raise Forbidden("延期须经局领导批准 / an extension needs a bureau leader's approval")
     if not reason or not reason.strip():
         raise InvalidInput("延期必须写明理由 / an extension needs a reason")
@@ -134,7 +139,7 @@ def extend_case(conn: psycopg.Connection[Any], case_id: int, *, actor: str, role
 def pause_case_clock(conn: psycopg.Connection[Any], clock_id: int, *, actor: str, role: str, reason: str,
                      now: datetime) -> None:
     """Pause a clock (where the rules allow) with the approver recorded."""
-    if role not in ("section_chief", *EXTEND_ROLES):
+    if not may(role, LEADERS):
         raise Forbidden("暂停时限须经科室负责人以上批准 / pausing a clock needs a section chief or above")
     with conn.transaction():
         clocks.pause_clock(conn, clock_id, reason=reason, approver=actor, now=now)
@@ -144,7 +149,7 @@ def pause_case_clock(conn: psycopg.Connection[Any], clock_id: int, *, actor: str
 
 
 def resume_case_clock(conn: psycopg.Connection[Any], clock_id: int, *, actor: str, role: str, now: datetime) -> datetime:
-    if role not in ("section_chief", *EXTEND_ROLES):
+    if not may(role, LEADERS):
         raise Forbidden("恢复时限须经科室负责人以上 / resuming a clock needs a section chief or above")
     with conn.transaction():
         new_due = clocks.resume_clock(conn, clock_id, now=now)

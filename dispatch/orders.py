@@ -21,6 +21,8 @@ from psycopg.types.json import Jsonb
 
 from dispatch import outbox
 from dispatch.copying import copy_rows
+from dispatch.events import record_event
+from envpetition.dead_letters import store_dead_letters
 from envpetition.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,6 @@ update dispatch_orders set state = 'acknowledged', acked_at = %s, acked_by = %s
 where id = %s and state in ('queued', 'sent', 'failed') returning case_id
 """
 SELECT_ORDER = "select id, case_id, team_id, state, attempts, acked_at, acked_by, topic from dispatch_orders where id = %s"
-INSERT_DEAD_LETTER = "insert into dead_letters (topic, payload, reason) values (%s, %s, %s)"
 
 
 def team_topic(team_id: int, custom: str | None, prefix: str) -> str:
@@ -161,8 +162,6 @@ def publish_due_orders(conn: psycopg.Connection[Any], client: mqtt.Client, *, no
 
 def acknowledge(conn: psycopg.Connection[Any], order_id: int, *, by: str, now: datetime) -> int:
     """Record the team's acknowledgement (idempotent); return the case id."""
-    from dispatch.cases import record_event
-
     with conn.transaction():
         row = conn.execute(ACK, (now, by, order_id)).fetchone()
         if row is None:
@@ -184,12 +183,12 @@ def handle_ack_message(conn: psycopg.Connection[Any], topic: str, payload: bytes
         order_id = int(message["order_id"])
         by = str(message.get("by") or topic.split("/")[-2])
     except (ValueError, KeyError, TypeError) as exc:
-        conn.execute(INSERT_DEAD_LETTER, (topic, payload, f"malformed acknowledgement: {exc}"))
+        store_dead_letters(conn, [(topic, payload, f"malformed acknowledgement: {exc}")], once=False)
         return None
     try:
         return acknowledge(conn, order_id, by=by, now=now)
     except (NotFound, Conflict) as exc:
-        conn.execute(INSERT_DEAD_LETTER, (topic, payload, str(exc)))
+        store_dead_letters(conn, [(topic, payload, str(exc))], once=False)
         return None
 
 

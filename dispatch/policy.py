@@ -8,16 +8,13 @@ from typing import Any
 import psycopg
 
 from dispatch.deadlines import ClockRule, Policy, local
-from envpetition.calendar import WorkCalendar, load_calendar, seed_calendar
+from envpetition.calendar import WorkCalendar, calendar_window
 from envpetition.errors import NotFound
 
 SELECT_VERSION = """
 select version, business_start, business_end, extension_days, final_no_working_days, quick_escalation_fraction
 from clock_policy_versions where active and (%(v)s::int is null or version = %(v)s)
 order by version desc limit 1
-"""
-KNOWN_YEARS = """
-select distinct extract(year from day)::int from work_calendar where extract(year from day)::int = any(%s)
 """
 SELECT_RULES = """
 select kind, priority, unit, amount, starts_on, pausable, source from clock_policies where version = %s
@@ -35,8 +32,6 @@ select %s, kind, priority, unit, amount, starts_on, pausable, source from clock_
 SET_RULE = """
 update clock_policies set unit = %s, amount = %s, source = %s where version = %s and kind = %s and priority = %s
 """
-
-_UNKNOWN_YEARS: set[int] = set()
 
 # Days of calendar loaded around a start: enough for 60 + 30 calendar days and long holidays.
 CALENDAR_BEFORE = timedelta(days=7)
@@ -60,20 +55,12 @@ def load_policy(conn: psycopg.Connection[Any], version: int | None = None) -> Po
 def calendar_around(conn: psycopg.Connection[Any], moment: datetime, until: datetime | None = None) -> WorkCalendar:
     """The working calendar from a week before ``moment`` to ~4 months after it (or after ``until``).
 
-    Years with no row at all are seeded from chinesecalendar first (admin edits are never touched);
-    a year the package does not know stays empty and falls back to Monday–Friday with a warning.
+    A read: years with no stored day take the official calendar in memory, nothing is written
+    (``GET /api/dispatch/deadlines`` calls this).
     """
     day = local(moment).date()
     last = max(day, local(until).date()) if until is not None else day
-    start, end = day - CALENDAR_BEFORE, last + CALENDAR_AFTER
-    years = range(start.year, end.year + 1)
-    known = {int(r[0]) for r in conn.execute(KNOWN_YEARS, (list(years),)).fetchall()}
-    missing = [y for y in years if y not in known and y not in _UNKNOWN_YEARS]
-    if missing:
-        for year, outcome in seed_calendar(conn, missing).items():
-            if outcome == "unknown":
-                _UNKNOWN_YEARS.add(year)  # tried once per process; the fallback warns on use
-    return load_calendar(conn, start, end)
+    return calendar_window(conn, day - CALENDAR_BEFORE, last + CALENDAR_AFTER)
 
 
 def new_policy_version(

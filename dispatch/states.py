@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from envpetition.auth import FIELD, LEADERS, OFFICE, may
+
 STATES = ("registered", "accepted", "assigned", "en_route", "on_site", "investigated", "replied",
           "followed_up", "closed", "archived", "transferred", "returned", "reopened")
 CLOSED_STATES = ("closed", "archived")
+# What a case in each state is doing, for people (the pages and the error messages use these).
 STATE_LABELS = {
-    "registered": "已登记", "accepted": "已受理", "assigned": "已交办", "en_route": "赶赴现场",
+    "registered": "已登记", "accepted": "已受理", "assigned": "已交办", "en_route": "赶赴中",
     "on_site": "已到场", "investigated": "已查处", "replied": "已答复", "followed_up": "已回访",
-    "closed": "已办结", "archived": "已归档", "transferred": "已转办", "returned": "已退回", "reopened": "已重办",
+    "closed": "已办结", "archived": "已归档", "transferred": "已转办", "returned": "已退回", "reopened": "重新办理",
 }
 
-OFFICE = ("intake", "section_chief", "deputy_director", "director")
-LEADERS = ("section_chief", "deputy_director", "director")
-FIELD = ("team_member", "section_chief")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def check_transition(state: str, action: str, role: str, reason: str | None = No
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise TransitionRefused(f"未知操作 {action!r} / unknown action; actions: {', '.join(TRANSITIONS)}")
-    if role != "admin" and role != "system" and role not in transition.roles:
+    if role != "system" and not may(role, transition.roles):
         raise TransitionRefused(
             f"角色 {role} 不能执行「{transition.label}」/ role {role} may not {action}; "
             f"allowed: {', '.join(transition.roles)}", forbidden=True)

@@ -19,15 +19,14 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from dispatch import clocks, outbox
-from dispatch.cases import record_event
 from dispatch.deadlines import local
 from dispatch.escalation import week_of
+from dispatch.events import record_event
 from dispatch.lifecycle import lock_case
 from dispatch.policy import load_policy
+from envpetition.auth import BUREAU_LEADERS, LEADERS, may
 from envpetition.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-LEADER_ROLES = ("section_chief", "deputy_director", "director")
-BUREAU_LEADERS = ("deputy_director", "director")
 FIVE_DUTIES = ("包督办", "包调处", "包答复", "包回访", "包办结")
 LEADER_QUOTA = (2, 3)
 
@@ -95,7 +94,7 @@ def issue_supervision_order(
     deadline_at: datetime, now: datetime,
 ) -> int:
     """A leader's special supervision order with an absolute deadline; returns its id."""
-    if role not in (*LEADER_ROLES, "admin"):
+    if not may(role, LEADERS):
         raise Forbidden(f"角色 {role} 不能下达督办令 / role {role} may not issue supervision orders")
     if not instruction.strip():
         raise InvalidInput("督办令必须写明要求 / a supervision order needs an instruction")
@@ -138,7 +137,7 @@ def month_of(moment: datetime) -> date:
 
 def take_leader_case(conn: psycopg.Connection[Any], case_id: int, *, leader: str, role: str, now: datetime) -> int:
     """A bureau leader takes a key case (at most 3 a month); returns the leader-case id."""
-    if role not in (*BUREAU_LEADERS, "admin"):
+    if not may(role, BUREAU_LEADERS):
         raise Forbidden("只有局领导可以包案 / only bureau leaders take cases")
     month = month_of(now)
     with conn.transaction():
@@ -187,7 +186,7 @@ def list_case(
     target_date: date | None = None, items: list[tuple[str, str, date | None]] = (),  # type: ignore[assignment]
 ) -> int:
     """Put a hard problem on the listed-supervision board with milestones and checklist items."""
-    if role not in (*BUREAU_LEADERS, "admin"):
+    if not may(role, BUREAU_LEADERS):
         raise Forbidden("只有局领导可以挂牌督办 / only bureau leaders list cases")
     if not title.strip() or not items:
         raise InvalidInput("挂牌督办需要标题和至少一个节点或清单项 / a title and at least one item are needed")
@@ -215,7 +214,7 @@ def complete_item(conn: psycopg.Connection[Any], item_id: int, *, actor: str, ev
 
 def close_listed_case(conn: psycopg.Connection[Any], listed_id: int, *, actor: str, role: str, now: datetime) -> None:
     """清单销号: close a listed case only when every item is done."""
-    if role not in (*BUREAU_LEADERS, "admin"):
+    if not may(role, BUREAU_LEADERS):
         raise Forbidden("只有局领导可以销号 / only bureau leaders close listed cases")
     with conn.transaction():
         row = conn.execute(SELECT_LISTED, (listed_id,)).fetchone()

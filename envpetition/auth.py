@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,23 @@ ROLE_LABELS = {
     "monitoring": "监测人员",
     "admin": "系统管理员",
 }
+
+# Role groups, named once: the API's dependencies, the pages and the services check these through ``may``.
+STAFF = ("intake", "team_member", "section_chief", "deputy_director", "director")
+OFFICE = ("intake", "section_chief", "deputy_director", "director")  # the bureau's desk: accept, assign, follow up
+LEADERS = ("section_chief", "deputy_director", "director")
+BUREAU_LEADERS = ("deputy_director", "director")
+FIELD = ("team_member", "section_chief")  # the enforcement teams and the chief who leads them
+INTAKE = ("intake",)
+MONITORING = ("monitoring",)
+DIRECTOR = ("director",)
+ADMIN = ("admin",)
+
+
+def may(role: str, group: Iterable[str]) -> bool:
+    """Whether ``role`` belongs to ``group``; the administrator always may."""
+    return role == "admin" or role in group
+
 
 _hasher = PasswordHasher()
 

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -25,12 +26,16 @@ on conflict (day) do update set is_workday = excluded.is_workday, note = exclude
 """
 UPSERT_DAY_KEEP_ADMIN = UPSERT_DAY + " where work_calendar.source <> 'admin'"
 SELECT_RANGE = "select day, is_workday from work_calendar where day between %s and %s"
+KNOWN_YEARS = """
+select distinct extract(year from day)::int from work_calendar where extract(year from day)::int = any(%s)
+"""
 
 
 class CalendarFallbackWarning(UserWarning):
     """A date outside the known calendar was treated as Monday–Friday."""
 
 
+@lru_cache(maxsize=16)
 def official_days(year: int) -> list[tuple[date, bool, str | None]]:
     """Return (day, is_workday, holiday name) for ``year`` from chinesecalendar; raise if unknown."""
     import chinese_calendar
@@ -92,3 +97,24 @@ class WorkCalendar:
 def load_calendar(conn: psycopg.Connection[Any], start: date, end: date) -> WorkCalendar:
     rows = conn.execute(SELECT_RANGE, (start, end)).fetchall()
     return WorkCalendar({day: is_workday for day, is_workday in rows})
+
+
+def calendar_window(conn: psycopg.Connection[Any], start: date, end: date) -> WorkCalendar:
+    """The working days from ``start`` to ``end`` (inclusive), read only, never written.
+
+    A year with no stored day at all takes chinesecalendar's official days in memory (seeding the
+    table is ``seed_calendar``'s job); a year the package does not know stays empty and falls back
+    to Monday–Friday with a warning.
+    """
+    years = list(range(start.year, end.year + 1))
+    known = {int(r[0]) for r in conn.execute(KNOWN_YEARS, (years,)).fetchall()}
+    calendar = load_calendar(conn, start, end)
+    for year in years:
+        if year in known:
+            continue
+        try:
+            days = official_days(year)
+        except NotImplementedError:
+            continue  # the fallback warns on use
+        calendar.days.update({d: w for d, w, _ in days if start <= d <= end})
+    return calendar

@@ -14,7 +14,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from dispatch.views import next_due as case_next_due
 from envpetition.errors import InvalidInput, NotFound
+from envpetition.views import areas_version
 from ingest import repository as repo
 from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
 from ingest.privacy import mask_name, mask_phone
@@ -22,11 +24,9 @@ from ingest.quarantine_view import RESOLVE
 from ingest.readers import OPEN311_COLUMNS
 from ingest.service import Entry, IntakeContext, RowResult, ingest_batch
 
-AREAS_VERSION = "select current_database(), count(*), coalesce(max(id), 0), max(valid_from), max(valid_to) from areas"
 CONTACT = "select name, phone from complainant_contacts where complaint_id = %s"
-QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null"
+QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null for update"
 COMPLAINT_ID_BY_TOKEN = "select id from complaints where receipt_token = %s"
-NEXT_DUE = "select min(due_at) from clocks where case_id = %s and met_at is null"
 
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -34,7 +34,7 @@ _lock = threading.Lock()
 
 def cached_context(conn: psycopg.Connection[Any]) -> IntakeContext:
     """The intake context for the current areas (rebuilt after an areas import)."""
-    version = (conn.info.host, conn.info.port, *(conn.execute(AREAS_VERSION).fetchone() or ()))
+    version = (conn.info.host, conn.info.port, *areas_version(conn))
     with _lock:
         if _cache.get("version") != version or "ctx" not in _cache:
             _cache["ctx"] = IntakeContext.load(conn)
@@ -102,15 +102,21 @@ def receipt(conn: psycopg.Connection[Any], token: str) -> dict[str, Any]:
 
 def next_due(conn: psycopg.Connection[Any], case_id: int | None) -> datetime | None:
     """The next open deadline of the case (dispatch's clocks), if any."""
-    if case_id is None:
-        return None
-    row = conn.execute(NEXT_DUE, (case_id,)).fetchone()
-    return row[0] if row else None
+    return None if case_id is None else case_next_due(conn, case_id)
 
 
 def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float, crs: str | None,
                         now: datetime, actor: str, role: str | None) -> RowResult:
-    """A person placed a 'needs location' row (or fixed its coordinates): import it, close the row."""
+    """A person placed a 'needs location' row (or fixed its coordinates): import it, close the row.
+
+    One transaction: the complaint is stored and its quarantine entry closed together, or neither.
+    """
+    with conn.transaction():
+        return _resolve_quarantined(conn, quarantine_id, lon=lon, lat=lat, crs=crs, now=now, actor=actor, role=role)
+
+
+def _resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float,
+                         crs: str | None, now: datetime, actor: str, role: str | None) -> RowResult:
     row = conn.execute(QUARANTINED, (quarantine_id,)).fetchone()
     if row is None:
         raise NotFound(f"隔离记录 {quarantine_id} 不存在或已处理 / quarantine row {quarantine_id} not found or resolved")

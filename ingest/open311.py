@@ -3,7 +3,7 @@
 Public request views never carry the complainant, the street address or the exact point: the
 address is the community's name and lat/long are rounded to 0.001° (about 100 m), so a request
 cannot lead back to a door. ``expected_datetime`` is the next open deadline of the complaint's
-case, read from dispatch's ``clocks``.
+case, read through dispatch's views.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from dispatch.views import case_status
 from ingest.classify import CATEGORIES, CATEGORY_LABELS
 
 GROUPS = {"odour": "大气", "smoke_dust": "大气", "industrial_exhaust": "大气", "cooking_fumes": "大气",
@@ -23,18 +24,15 @@ AGENCY = "生态环境局"
 
 REQUESTS = """
 select c.id, c.channel, c.external_id, c.received_at, c.text, c.lon, c.lat, c.categories, c.case_id,
-       com.name as community, s.state, s.closed_at, s.updated_at,
-       (select min(k.due_at) from clocks k where k.case_id = c.case_id and k.met_at is null) as expected
+       com.name as community
 from complaints c
 left join areas com on com.id = c.community_id
-left join cases s on s.id = c.case_id
 where (%(ids)s::bigint[] is null or c.id = any(%(ids)s))
   and (%(start)s::timestamptz is null or c.received_at >= %(start)s)
   and (%(end)s::timestamptz is null or c.received_at <= %(end)s)
   and (%(code)s::text is null or %(code)s = any(c.categories))
-  and (%(status)s::text is null or (%(status)s = 'closed') = (s.closed_at is not null))
 order by c.received_at desc, c.id desc
-limit %(limit)s
+limit %(limit)s offset %(offset)s
 """
 
 
@@ -77,7 +75,21 @@ def find_requests(conn: psycopg.Connection[Any], *, ids: list[int] | None = None
                   end: datetime | None = None, service_code: str | None = None, status: str | None = None,
                   limit: int = 1000) -> list[dict[str, Any]]:
     """Requests matching the GeoReport v2 query parameters, newest first."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(REQUESTS, {"ids": ids, "start": start, "end": end, "code": service_code,
-                                      "status": status, "limit": limit}).fetchall()
-    return [as_request(r) for r in rows]
+    found: list[dict[str, Any]] = []
+    page = limit if status is None else max(limit, 500)  # a status filter drops rows: read ahead in pages
+    offset = 0
+    while len(found) < limit:
+        with conn.cursor(row_factory=dict_row) as cur:
+            rows = cur.execute(REQUESTS, {"ids": ids, "start": start, "end": end, "code": service_code,
+                                          "limit": page, "offset": offset}).fetchall()
+        cases = case_status(conn, sorted({r["case_id"] for r in rows if r["case_id"] is not None}))
+        for row in rows:
+            case = cases.get(row["case_id"], {})
+            row.update(state=case.get("state"), closed_at=case.get("closed_at"), updated_at=case.get("updated_at"),
+                       expected=case.get("next_due"))
+            if status is None or (status == "closed") == (row["closed_at"] is not None):
+                found.append(row)
+        if len(rows) < page:
+            break
+        offset += page
+    return [as_request(r) for r in found[:limit]]

@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 
 from envpetition.db import connect
+from envpetition.dead_letters import store_dead_letters
 from monitoring import storage
 from monitoring.payloads import Row
 from monitoring.worker_config import Incoming
@@ -102,7 +103,7 @@ class BatchWriter:
         conn = self._db()
         with conn.transaction():
             new = storage.store_rows(conn, rows, maintain_rollups=self.rollups, rollups=parsed.rollups)
-            storage.store_dead_letters(conn, dead)
+            store_dead_letters(conn, dead)
         self.record(rows_new=new, rows_duplicate=len(rows) - new, dead_letters=len(dead),
                     newest=max(row[0] for row in rows) if new else None)
 

@@ -13,7 +13,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from dispatch.cases import NewCase, open_case, record_event
+from dispatch.cases import NewCase, open_case
+from dispatch.events import record_event
+from dispatch.views import open_proactive_case
 from envpetition.areas import current_areas
 from monitoring.archive_reads import archived_buckets, archived_rows, merge_buckets
 from monitoring.exceedances import MERGE_GAP, events_over, hourly_laeq, hourly_means, windows_for
@@ -43,10 +45,6 @@ values (%(sensor_id)s, %(pollutant)s, %(averaging)s, %(standard)s, %(zone_class)
 on conflict (sensor_id, pollutant, averaging, started_at) do update set ended_at = excluded.ended_at,
     peak_value = excluded.peak_value, peak_at = excluded.peak_at, windows = excluded.windows
 returning id, case_id
-"""
-OPEN_PROACTIVE_CASE = """
-select id from cases where proactive and closed_at is null and community_id = %s and opened_at >= %s
-order by opened_at desc limit 1
 """
 SET_CASE = "update exceedances set case_id = %s where id = %s"
 # An event seen in part (the analysis window cut it, or its readings came later) is stored again whole
@@ -87,11 +85,11 @@ def _series(conn: psycopg.Connection[Any], sensor_id: str, code: str, start: dat
 
 def _case_for(conn: psycopg.Connection[Any], sensor: dict[str, Any], limit: Limit, record: dict[str, Any],
               community_id: int, now: datetime) -> int:
-    row = conn.execute(OPEN_PROACTIVE_CASE, (community_id, record["started_at"] - timedelta(hours=24))).fetchone()
+    open_id = open_proactive_case(conn, community_id, record["started_at"] - timedelta(hours=24))
     evidence = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in record.items()}
-    if row is not None:
-        record_event(conn, row[0], "exceedance_evidence", actor=ACTOR, role="monitoring", at=now, data=evidence)
-        return int(row[0])
+    if open_id is not None:
+        record_event(conn, open_id, "exceedance_evidence", actor=ACTOR, role="monitoring", at=now, data=evidence)
+        return open_id
     category = "noise" if limit.code == NOISE_CODE else ("odour" if limit.standard.startswith("GB 14554") else "air")
     case_id = open_case(conn, NewCase(
         title=f"未诉先办：{sensor['name']} {limit.pollutant} 超标（{limit.standard}）",

@@ -90,3 +90,17 @@ def exceedances(conn: psycopg.Connection[Any], start: datetime, end: datetime, l
     """Exceedance events overlapping [start, end), newest first, ``verified`` flag included."""
     with conn.cursor(row_factory=dict_row) as cur:
         return list(cur.execute(EXCEEDANCES_SQL, (end, start, limit)).fetchall())
+
+
+TABLE_COUNTS = "select 'sensors', count(*) from sensors union all select 'readings', count(*) from readings"
+READING_AT = "select 1 from readings where sensor_id = %s and ts = %s"
+
+
+def table_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    """Row counts of monitoring's sensors and readings (the home page's summary)."""
+    return {name: int(n) for name, n in conn.execute(TABLE_COUNTS).fetchall()}
+
+
+def reading_stored(conn: psycopg.Connection[Any], sensor_id: str, ts: datetime) -> bool:
+    """Whether a reading of this sensor at this time is stored."""
+    return conn.execute(READING_AT, (sensor_id, ts)).fetchone() is not None

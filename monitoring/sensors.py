@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from envpetition.errors import InvalidInput
+from envpetition.views import enterprise_id as enterprise_by_name
 
 SENSOR_KINDS = ("fixed", "mobile", "met")
 # MN type letters (TLEB + district code + type + sequence) → the monitor's role for the limit rules.
@@ -25,7 +26,6 @@ on conflict (id) do update set kind = excluded.kind, name = excluded.name, mn = 
     lat = excluded.lat, enterprise_id = excluded.enterprise_id, area_class = excluded.area_class,
     pollutants = excluded.pollutants, units = excluded.units, attributes = excluded.attributes
 """
-ENTERPRISE_BY_NAME = "select id from areas where kind = 'enterprise' and valid_to is null and (name = %s or %s = any(aliases))"
 SELECT_SENSORS = "select * from sensors order by id"
 SELECT_SENSOR = "select * from sensors where id = %s"
 
@@ -67,12 +67,14 @@ def role_of(sensor: Sensor) -> str:
 
 
 def save_sensor(conn: psycopg.Connection[Any], sensor: Sensor) -> None:
-    """Insert or update one sensor (enterprise resolved by name among current areas)."""
+    """Insert or update one sensor (enterprise resolved by name among current areas), in one transaction."""
     sensor.validate()
-    enterprise_id = None
-    if sensor.enterprise:
-        row = conn.execute(ENTERPRISE_BY_NAME, (sensor.enterprise, sensor.enterprise)).fetchone()
-        enterprise_id = row[0] if row else None
+    with conn.transaction():
+        _upsert_sensor(conn, sensor)
+
+
+def _upsert_sensor(conn: psycopg.Connection[Any], sensor: Sensor) -> None:
+    enterprise_id = enterprise_by_name(conn, sensor.enterprise) if sensor.enterprise else None
     conn.execute(UPSERT_SENSOR, {
         "id": sensor.id, "kind": sensor.kind, "name": sensor.name, "mn": sensor.mn or None, "lon": sensor.lon,
         "lat": sensor.lat, "enterprise_id": enterprise_id, "area_class": sensor.area_class or None,

@@ -14,7 +14,6 @@ and ``readings_1m`` is a view.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -77,10 +76,6 @@ insert into readings_1h as r (bucket, sensor_id, pollutant, n, total, min, max)
 select bucket, sensor_id, pollutant, n, total, min, max from staged
 order by 2, 3, 1
 {_ADD_TO_ROLLUP}
-"""
-INSERT_DEAD_LETTER = """
-insert into dead_letters (topic, payload, reason, digest) values (%s, %s, %s, %s)
-on conflict (digest) do nothing
 """
 TIMESCALE_PRESENT = "select exists (select 1 from pg_extension where extname = 'timescaledb')"
 SENSOR_MNS = "select mn, id from sensors where mn is not null"
@@ -205,18 +200,3 @@ def upsert_hourly_rollups(conn: psycopg.Connection[Any], rollups: Sequence[Rollu
     if rollups:
         _copy(conn, COPY_STAGING_ROLLUPS, rollups, ROLLUP_TYPES)
         conn.execute(UPSERT_ROLLUPS)
-
-
-def message_digest(topic: str, payload: bytes) -> bytes:
-    return hashlib.sha256(topic.encode() + b"\x00" + payload).digest()
-
-
-def store_dead_letters(conn: psycopg.Connection[Any], letters: Sequence[tuple[str, bytes, str]]) -> int:
-    """Keep malformed messages (topic, raw payload, reason); the same message twice is kept once."""
-    if not letters:
-        return 0
-    with conn.cursor() as cur:
-        cur.executemany(
-            INSERT_DEAD_LETTER, [(topic, payload, reason, message_digest(topic, payload)) for topic, payload, reason in letters]
-        )
-    return len(letters)

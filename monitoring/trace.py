@@ -11,12 +11,12 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from dispatch.views import case_brief
 from envpetition.areas import current_areas
 from envpetition.geo_crs import distance_m
 from monitoring.archive_reads import archived_rows
 from monitoring.trace_rules import Candidate, bearing_deg, circular_mean_deg, rank_candidates
 
-CASE = "select id, title, categories, lon, lat, opened_at, enterprise_id from cases where id = %s"
 WIND_CODES = ("a01008", "a01008:1h", "a01007", "a01007:1h")
 WIND = """
 select r.sensor_id, r.pollutant, r.ts, r.value from readings r join sensors s on s.id = r.sensor_id
@@ -53,8 +53,7 @@ def _wind(conn: psycopg.Connection[Any], at: datetime) -> dict[str, float | None
 def case_trace(conn: psycopg.Connection[Any], case_id: int, *, hours_before: float = 12, hours_after: float = 6,
                radius_m: float = 3000) -> dict[str, Any] | None:
     """Everything the monitoring staff check for one case; None when the case does not exist."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        case = cur.execute(CASE, (case_id,)).fetchone()
+    case = case_brief(conn, case_id)
     if case is None:
         return None
     at = case["opened_at"]

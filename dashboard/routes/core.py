@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from dashboard import queries
 from dashboard.deps import SESSION_COOKIE, current_user, get_conn
 from envpetition import auth
+from envpetition import views as core_views
 from envpetition.runtime import local_now
 
 router = APIRouter(tags=["core"])
@@ -51,8 +52,7 @@ def me(user: CurrentUser) -> dict[str, Any]:
 
 @router.get("/api/health")
 def health(conn: Conn) -> dict[str, Any]:
-    version = conn.execute("select max(version) from schema_migrations").fetchone()
-    return {"status": "ok", "schema": version[0] if version else None}
+    return {"status": "ok", "schema": core_views.schema_version(conn)}
 
 
 @router.get("/api/areas")

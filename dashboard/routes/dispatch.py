@@ -27,13 +27,13 @@ from envpetition.runtime import local_now
 router = APIRouter(prefix="/api/dispatch", tags=["dispatch"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 Reader = Annotated[auth.User, Depends(current_user)]
-STAFF = ("intake", "team_member", "section_chief", "deputy_director", "director")
-Staff = Annotated[auth.User, Depends(require_role(*STAFF))]
-Leader = Annotated[auth.User, Depends(require_role("section_chief", "deputy_director", "director"))]
-BureauLeader = Annotated[auth.User, Depends(require_role("deputy_director", "director"))]
-Director = Annotated[auth.User, Depends(require_role("director"))]
-Office = Annotated[auth.User, Depends(require_role("intake", "section_chief", "deputy_director", "director"))]
-Admin = Annotated[auth.User, Depends(require_role("admin"))]
+Staff = Annotated[auth.User, Depends(require_role(auth.STAFF))]
+Leader = Annotated[auth.User, Depends(require_role(auth.LEADERS))]
+BureauLeader = Annotated[auth.User, Depends(require_role(auth.BUREAU_LEADERS))]
+Director = Annotated[auth.User, Depends(require_role(auth.DIRECTOR))]
+Office = Annotated[auth.User, Depends(require_role(auth.OFFICE))]
+Admin = Annotated[auth.User, Depends(require_role(auth.ADMIN))]
+FieldStaff = Annotated[auth.User, Depends(require_role(auth.FIELD))]
 Priority = Literal["emergency", "urgent", "normal"]
 
 
@@ -153,8 +153,7 @@ def create_case(conn: Conn, user: Office, body: CaseIn) -> dict[str, Any]:
                   categories=body.categories, team_id=body.team_id, community_id=body.community_id,
                   enterprise_id=body.enterprise_id, grid_id=body.grid_id, lon=body.lon, lat=body.lat,
                   proactive=body.proactive, auto_dispatch=body.auto_dispatch)
-    with conn.transaction():
-        case_id = open_case(conn, new, actor=user.username, role=user.role, now=now)
+    case_id = open_case(conn, new, actor=user.username, role=user.role, now=now)
     return views.case_detail(conn, case_id)
 
 
@@ -180,9 +179,7 @@ class DepartmentIn(BaseModel):
 @router.post("/cases/{case_id}/departments", status_code=201)
 def add_department(conn: Conn, user: Office, case_id: int, body: DepartmentIn) -> dict[str, Any]:
     """Involve another department; the first one asked leads and coordinates."""
-    with conn.transaction():
-        lifecycle.lock_case(conn, case_id)
-        lifecycle.add_department(conn, case_id, body.department, now=local_now())
+    lifecycle.involve_department(conn, case_id, body.department, now=local_now())
     return {"departments": views.case_detail(conn, case_id)["departments"]}
 
 
@@ -315,7 +312,7 @@ def list_orders(conn: Conn, user: Reader, case_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/orders/{order_id}/ack")
-def ack_order(conn: Conn, user: Annotated[auth.User, Depends(require_role("team_member", "section_chief"))],
+def ack_order(conn: Conn, user: FieldStaff,
               order_id: int) -> dict[str, Any]:
     """The team acknowledges a dispatch order (the same as an MQTT acknowledgement)."""
     order = orders.order_status(conn, order_id)
@@ -343,11 +340,7 @@ def get_kpis(conn: Conn, user: Reader, start: Annotated[date, Query(alias="from"
 @router.get("/flags")
 def flags(conn: Conn, user: Leader) -> list[dict[str, Any]]:
     """Accountability flags: breached without escalation; escalated without effort."""
-    from psycopg.rows import dict_row
-
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute("select id, case_id, clock_id, kind, level, team_id, actor, at from accountability_flags "
-                           "order by at desc limit 500").fetchall()
+    return views.accountability_flags(conn)
 
 
 @router.post("/routing-rules", status_code=201)

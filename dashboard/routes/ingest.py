@@ -19,8 +19,7 @@ from ingest.classify import CATEGORIES
 router = APIRouter(tags=["ingest"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 CurrentUser = Annotated[auth.User, Depends(current_user)]
-Intake = Annotated[auth.User, Depends(require_role("intake"))]
-INTAKE_ROLES = ("intake", "admin")
+Intake = Annotated[auth.User, Depends(require_role(auth.INTAKE))]
 
 
 class ComplaintIn(BaseModel):
@@ -67,7 +66,7 @@ def post_complaint(body: ComplaintIn, conn: Conn, user: Intake) -> dict[str, Any
 @router.get("/api/complaints/{complaint_id}")
 def get_complaint(complaint_id: int, conn: Conn, user: CurrentUser) -> dict[str, Any]:
     """One complaint; the complainant is masked except for the intake role."""
-    return intake.complaint_view(conn, complaint_id, unmasked=user.role in INTAKE_ROLES)
+    return intake.complaint_view(conn, complaint_id, unmasked=auth.may(user.role, auth.INTAKE))
 
 
 @router.get("/api/receipts/{token}")
@@ -81,7 +80,7 @@ def get_quarantine(conn: Conn, user: CurrentUser, kind: str | None = None, limit
     """Open quarantine rows for a person to fix; identity masked except for intake."""
     from ingest.quarantine_view import open_quarantine
 
-    return open_quarantine(conn, kind=kind, limit=min(max(limit, 1), 1000), unmasked=user.role in INTAKE_ROLES)
+    return open_quarantine(conn, kind=kind, limit=min(max(limit, 1), 1000), unmasked=auth.may(user.role, auth.INTAKE))
 
 
 @router.post("/api/quarantine/{quarantine_id}/place")

@@ -37,9 +37,8 @@ def list_sensors(conn: Conn, user: Annotated[auth.User, Depends(current_user)]) 
 
 @router.put("/api/monitoring/sensors/{sensor_id}")
 def put_sensor(sensor_id: str, body: SensorIn, conn: Conn,
-               user: Annotated[auth.User, Depends(require_role("monitoring"))]) -> dict[str, Any]:
-    with conn.transaction():
-        sensors.save_sensor(conn, sensors.Sensor(**{**body.model_dump(), "id": sensor_id}))
+               user: Annotated[auth.User, Depends(require_role(auth.MONITORING))]) -> dict[str, Any]:
+    sensors.save_sensor(conn, sensors.Sensor(**{**body.model_dump(), "id": sensor_id}))
     saved = sensors.get_sensor(conn, sensor_id)
     assert saved is not None
     return saved

@@ -11,7 +11,6 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from dashboard import queries
 from dashboard.deps import SESSION_COOKIE
-from dashboard.dispatch_queries import ladder_history
 from dashboard.map_figure import hotspot_map
 from dashboard.templating import Conn, PageUser, templates
 from dispatch import views
@@ -70,9 +69,9 @@ def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Res
     """One case: history, clocks, the complaints' texts. No complainant identity on this page."""
     case = views.case_detail(conn, case_id)  # NotFound → 404
     ladder_view = None
-    if user.role in ("section_chief", "deputy_director", "director", "admin"):
+    if auth.may(user.role, auth.LEADERS):
         ladder_view = {"label": LEVEL_LABELS.get(case["level"], case["level"]),
-                       "history": ladder_history(conn, case_id), "labels": LEVEL_LABELS, "level_at": LEVEL_AT}
+                       "history": views.ladder_history(conn, case_id), "labels": LEVEL_LABELS, "level_at": LEVEL_AT}
     return templates.TemplateResponse(request, "case.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "case": case, "now": local_now(),
         "ladder": ladder_view,

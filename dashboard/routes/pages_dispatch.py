@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from dashboard import dispatch_queries as dq
 from dashboard.deps import require_role
 from dashboard.kpi_figure import RATES, kpi_figure
-from dashboard.templating import Conn, PageUser, templates
+from dashboard.templating import Conn, page_role, templates
 from dispatch import followup, kpi, ladder, lifecycle, orders, supervision, views
 from dispatch.states import TRANSITIONS
 from envpetition import auth
@@ -27,11 +27,10 @@ from ingest.intake import receipt as complaint_receipt
 from ingest.privacy import mask_name, mask_phone
 
 router = APIRouter(include_in_schema=False)
-BOARD_ROLES = ("section_chief", "deputy_director", "director", "admin")
-KPI_ROLES = BOARD_ROLES
 BOARD_ROWS = 30  # per level on the unfiltered board; the level filter shows all (up to 500)
-TEAM_ROLES = ("team_member", "section_chief", "admin")
-FieldUser = Annotated[auth.User, Depends(require_role("team_member", "section_chief"))]
+FieldUser = Annotated[auth.User, Depends(require_role(auth.FIELD))]
+LeaderPage = Annotated[auth.User, Depends(page_role(auth.LEADERS))]
+FieldPage = Annotated[auth.User, Depends(page_role(auth.FIELD))]
 VERDICT_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 FLAG_LABELS = {"breached_without_escalation": "超时未提级", "escalated_without_effort": "未办即提级"}
 MEETING_SOURCES = {"overdue": "超时 150%", "unsatisfied": "群众不满意", "listed": "挂牌节点逾期"}
@@ -50,17 +49,10 @@ def _refused(request: Request, user: auth.User | None, message: str, status: int
     return _page(request, "message.html", user, message=message, status_code=status)
 
 
-def _forbidden(request: Request, user: auth.User) -> Response:
-    return _refused(request, user, f"角色「{auth.ROLE_LABELS[user.role]}」无权查看此页 / role {user.role} "
-                                   "may not view this page", 403)
-
-
 @router.get("/board", response_class=HTMLResponse)
-def board_page(request: Request, conn: Conn, user: PageUser,
+def board_page(request: Request, conn: Conn, user: LeaderPage,
                level: Annotated[int | None, Query(ge=1, le=5)] = None, team: int | None = None) -> Response:
     """The say-no escalation ladder: open cases by level, clocks, flags, supervision, meeting list, ledgers."""
-    if user.role not in BOARD_ROLES:
-        return _forbidden(request, user)
     now = local_now()
     cases = dq.open_cases(conn, now=now, level=level, team_id=team)
     dq.decorate(cases, now)
@@ -88,11 +80,9 @@ def _team_of(user: auth.User, team: int | None) -> int | None:
 
 
 @router.get("/team", response_class=HTMLResponse)
-def team_page(request: Request, conn: Conn, user: PageUser, team: int | None = None,
+def team_page(request: Request, conn: Conn, user: FieldPage, team: int | None = None,
               ok: str | None = None, error: str | None = None) -> Response:
     """A team's open cases with deadlines, site and the next actions allowed to this user."""
-    if user.role not in TEAM_ROLES:
-        return _forbidden(request, user)
     all_teams = dq.teams(conn)
     team_id = _team_of(user, team) or (all_teams[0]["id"] if all_teams and user.role != "team_member" else None)
     now = local_now()
@@ -171,12 +161,10 @@ def _add_months(first: date, n: int) -> date:
 
 
 @router.get("/kpi", response_class=HTMLResponse)
-def kpi_page(request: Request, conn: Conn, user: PageUser,
+def kpi_page(request: Request, conn: Conn, user: LeaderPage,
              month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
              span: Annotated[int, Query(ge=1, le=24)] = 6) -> Response:
     """Rates per team and month: the chosen month's table and the trend over ``span`` months."""
-    if user.role not in KPI_ROLES:
-        return _forbidden(request, user)
     now = local_now()
     chosen = _month(month) or dq.latest_month(conn, now.date())
     start = _add_months(chosen, 1 - span)

@@ -18,7 +18,7 @@ from ingest.quarantine_view import open_quarantine
 router = APIRouter(include_in_schema=False)
 CHANNELS = {"12369": "12369 热线", "12345": "12345 热线", "visit": "来访", "letter": "来信", "api": "其他"}
 CRS_CHOICES = {"": "WGS-84 (GPS)", "GCJ02": "GCJ-02 (高德/腾讯)", "BD09": "BD-09 (百度)"}
-IntakeUser = Annotated[auth.User, Depends(page_role("intake"))]
+IntakeUser = Annotated[auth.User, Depends(page_role(auth.INTAKE))]
 
 
 def _render(request: Request, conn: Any, user: auth.User, **extra: Any) -> Response:

@@ -44,3 +44,13 @@ def test_monitoring_page_plots_bucketed_readings(app_client, make_user, fresh_da
     assert "99.0" not in page.text  # the calibration value is not averaged in
     bad = app_client.get("/monitoring", params={"bucket": "1 fortnight"}, headers=make_user("monitoring"))
     assert bad.status_code == 422
+
+
+def test_the_menu_and_the_pages_follow_the_same_role_groups(app_client, make_user):
+    for role, allowed in [("director", {"/board", "/kpi"}), ("intake", {"/intake"}), ("team_member", {"/team"}),
+                          ("section_chief", {"/board", "/kpi", "/team"}), ("monitoring", set())]:
+        headers = make_user(role)
+        menu = app_client.get("/", headers=headers).text  # every page carries the menu
+        for path in ("/board", "/kpi", "/team", "/intake"):
+            assert (f'href="{path}"' in menu) is (path in allowed), (role, path)
+            assert (app_client.get(path, headers=headers).status_code == 200) is (path in allowed), (role, path)

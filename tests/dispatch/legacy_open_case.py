@@ -12,8 +12,9 @@ from psycopg.types.json import Jsonb
 
 from dispatch import clocks, lifecycle
 from dispatch.assignment import MATCH_ROUTING, TEAM_OF_GRID, Assignment, grid_at
-from dispatch.cases import NewCase, record_event
+from dispatch.cases import NewCase
 from dispatch.deadlines import PRIORITIES
+from dispatch.events import record_event
 from dispatch.orders import CANCEL_ORDERS, INSERT_ORDER
 from dispatch.policy import load_policy
 from envpetition.errors import InvalidInput, NotFound

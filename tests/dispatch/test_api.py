@@ -164,3 +164,15 @@ def test_action_attachments_are_kept_in_the_event(app_client, make_user, city_db
     assert r.status_code == 200
     events = app_client.get(f"{BASE}/cases/{case_id}", headers=intake).json()["events"]
     assert events[-1]["data"] == {"attachments": ["file://a.jpg"]}
+
+
+def test_reading_deadlines_writes_nothing_even_for_an_unseeded_year(app_client, make_user, fresh_database_url):
+    with connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute("delete from work_calendar")
+    r = app_client.get(f"{BASE}/deadlines", params={"received": "2025-09-30T16:00:00+08:00", "priority": "normal"},
+                       headers=make_user("intake"))
+    assert r.status_code == 200, r.text
+    # 2025-10-01..08 are National Day holidays: arrival is due after them, from the official calendar.
+    assert r.json()["clocks"]["arrive"] == "2025-10-09T16:00:00+08:00"
+    with connect(fresh_database_url, autocommit=True) as conn:
+        assert conn.execute("select count(*) from work_calendar").fetchone()[0] == 0

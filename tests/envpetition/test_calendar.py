@@ -30,3 +30,11 @@ def test_admin_edit_survives_reseeding(conn):
     set_day(conn, date(2026, 10, 8), False, "typhoon closure")
     seed_calendar(conn, [2026])
     assert load_calendar(conn, date(2026, 10, 8), date(2026, 10, 8)).is_workday(date(2026, 10, 8)) is False
+
+
+def test_a_calendar_window_of_an_unseeded_year_reads_the_official_days_and_writes_nothing(conn):
+    from envpetition.calendar import calendar_window
+
+    cal = calendar_window(conn, date(2026, 9, 1), date(2026, 10, 31))
+    assert cal.is_workday(date(2026, 10, 1)) is False and cal.is_workday(date(2026, 10, 10)) is True
+    assert conn.execute("select count(*) from work_calendar").fetchone()[0] == 0

@@ -134,3 +134,20 @@ def test_placed_row_is_not_quarantined_again_on_reimport(city_app, make_user, fr
         again = import_file(conn, path, now=NOW, ctx=IntakeContext.load(conn))
         open_rows = conn.execute("select count(*) from quarantine where resolved_at is null").fetchone()
     assert (again.duplicates, again.quarantined, open_rows) == (1, 0, (0,))
+
+
+def test_placing_a_quarantined_row_stores_the_complaint_and_closes_the_entry_together(city_app, make_user,
+                                                                                       fresh_database_url):
+    intake = make_user("intake")
+    city_app.post("/api/complaints", headers=intake, json={"text": "这里有人倾倒垃圾", "address": "某条小路边"})
+    (row,) = city_app.get("/api/quarantine", headers=intake, params={"kind": "needs_location"}).json()
+    with connect(fresh_database_url, autocommit=True) as conn:  # closing the entry fails: nothing may be kept
+        conn.execute("create function refuse() returns trigger language plpgsql as "
+                     "$$ begin raise exception 'closing refused'; end $$")
+        conn.execute("create trigger refuse_close before update on quarantine for each row execute function refuse()")
+        before = conn.execute("select count(*) from complaints").fetchone()[0]
+    with pytest.raises(Exception, match="closing refused"):
+        city_app.post(f"/api/quarantine/{row['id']}/place", headers=intake, json={"lon": 117.825, "lat": 30.905})
+    with connect(fresh_database_url, autocommit=True) as conn:
+        assert conn.execute("select count(*) from complaints").fetchone()[0] == before
+        assert conn.execute("select resolved_at from quarantine where id = %s", (row["id"],)).fetchone()[0] is None
