@@ -118,7 +118,7 @@ def archive_partition(conn: psycopg.Connection[Any], partition: Partition, folde
             return _drop_if_still_empty(conn, partition)
         rows = write_parquet(csv_path, part_path)
         if pq.ParquetFile(part_path).metadata.num_rows != rows:
-            raise ArchiveUnavailable(f"{part_path}: the written file does not read back {rows} rows")
+            raise ArchiveUnavailable(f"归档文件写入校验失败 / {part_path}: the written file does not read back {rows} rows")
         with open(part_path, "rb") as f:
             os.fsync(f.fileno())
         os.replace(part_path, final)

@@ -41,7 +41,7 @@ def archived_table(conn: psycopg.Connection[Any], start: datetime, end: datetime
         return None
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
-        raise ArchiveUnavailable(f"archive files missing: {', '.join(missing)}")
+        raise ArchiveUnavailable(f"归档文件缺失 / archive files missing: {', '.join(missing)}")
     expr = (pc.field("ts") >= _ts(start)) & (pc.field("ts") < _ts(end))
     if sensors is not None:
         expr &= pc.field("sensor_id").isin(list(sensors))
@@ -71,7 +71,7 @@ def archived_span(conn: psycopg.Connection[Any], sensor_id: str, *,
 
 def _extreme(path: str, sensor_id: str, how: Any) -> datetime | None:
     if not os.path.exists(path):
-        raise ArchiveUnavailable(f"archive file missing: {path}")
+        raise ArchiveUnavailable(f"归档文件缺失 / archive file missing: {path}")
     table = ds.dataset(path, format="parquet", schema=SCHEMA).to_table(
         columns=["ts"], filter=pc.field("sensor_id") == sensor_id)
     return how(table.column("ts")).as_py() if table.num_rows else None

@@ -56,15 +56,15 @@ def storage_status(conn: psycopg.Connection[Any], *, exact: bool = False) -> dic
 
 def format_status(status: dict[str, Any]) -> str:
     """The status as a short text table (the CLI's default output)."""
-    lines = [f"layout: {status['layout']}"]
+    lines = [f"存储方式 / layout: {status['layout']}"]
     if status["partitions"]:
-        lines.append(f"{'partition':<28} {'from':<26} {'rows':>12} {'MB':>10}")
+        lines.append(f"{'分区 / partition':<28} {'起 / from':<26} {'条数 / rows':>12} {'MB':>10}")
         for p in status["partitions"]:
             lines.append(f"{p['name']:<28} {(p['start'] or 'default'):<26} {p['rows']:>12,} {p['bytes'] / 1e6:>10.2f}")
     hot, archive = status["hot"], status["archive"]
-    lines.append(f"hot: {hot['rows']:,} readings, {hot['bytes'] / 1e6:.2f} MB, {hot['bytes_per_reading']} bytes/reading")
-    lines.append(f"archive: {archive['files']} files, {archive['rows']:,} readings, {archive['bytes'] / 1e6:.2f} MB, "
+    lines.append(f"在库 / hot: {hot['rows']:,} readings, {hot['bytes'] / 1e6:.2f} MB, {hot['bytes_per_reading']} bytes/reading")
+    lines.append(f"归档 / archive: {archive['files']} files, {archive['rows']:,} readings, {archive['bytes'] / 1e6:.2f} MB, "
                  f"{archive['bytes_per_reading']} bytes/reading ({archive['from']} .. {archive['to']})")
-    lines.append(f"hourly rollups (kept for ever): {status['rollups_1h']['rows']:,} rows, "
+    lines.append(f"小时汇总（永久保留）/ hourly rollups (kept for ever): {status['rollups_1h']['rows']:,} rows, "
                  f"{status['rollups_1h']['bytes'] / 1e6:.2f} MB")
     return "\n".join(lines)
