@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo smoke test lint bench
+.PHONY: demo smoke test lint bench docs
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed, found " + sys.version) if sys.version_info < (3, 11) else None'
@@ -22,6 +22,9 @@ smoke: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/pytest
+
+docs: $(BIN)/.installed
+	$(BIN)/python -m envpetition.cli_reference > docs/cli.md
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -23,7 +23,6 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import psycopg
@@ -32,13 +31,15 @@ import shapely
 from envpetition.areas import Area, save_area
 from envpetition.db import connect
 from envpetition.geo_crs import wgs84_to_bd09, wgs84_to_gcj02
+from envpetition.localtime import LOCAL_TZ
 from envpetition.migrate import migrate
 from envpetition.servers import ensure_database, start_embedded_postgres, with_database
+from envpetition.teams import save_team
 
 if TYPE_CHECKING:
-    from ingest.service import IntakeContext
+    from ingest.batch import IntakeContext
 
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = LOCAL_TZ
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=TZ)
 X0, Y0, X1, Y1 = 117.70, 30.85, 117.95, 31.05
 TEXTS = ["小区里有很重的臭味，晚上更明显", "工地夜间施工噪音扰民", "饭店油烟直排，窗户都不敢开", "河道发黑发臭，有人偷排污水",
@@ -66,7 +67,7 @@ def build_city(conn: psycopg.Connection, rng: np.random.Generator) -> list[Area]
         for area in areas:
             area.id, _ = save_area(conn, area, now=NOW)
             if area.kind == "grid":
-                conn.execute("insert into teams (name, grid_id) values (%s, %s)", (area.attributes["team"], area.id))
+                save_team(conn, area.attributes["team"], grid_id=area.id)
     return areas
 
 
@@ -125,8 +126,8 @@ def naive_baseline(conn: psycopg.Connection, path: Path, sample: int) -> float:
 
 
 def main() -> None:
+    from ingest.batch import IntakeContext
     from ingest.importer import import_file
-    from ingest.service import IntakeContext
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--complaints", type=int, default=100_000)

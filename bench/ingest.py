@@ -245,7 +245,7 @@ def bench_processes(url: str, mqtt_url: str, prefix: str, kind: str, tag: str, n
 
     env = {**os.environ, "DATABASE_URL": url, "MQTT_URL": mqtt_url, "ENVPETITION_TOPIC_PREFIX": prefix,
            "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    parent = subprocess.Popen([sys.executable, "-m", "envpetition", "monitor", "run", "--processes", str(processes),
+    parent = subprocess.Popen([sys.executable, "-m", "envpetition", "workers", "run", "monitor", "--processes", str(processes),
                                "--client-id", f"bench-{uuid.uuid4().hex[:6]}", "--share-group", "bench",
                                "--analyse-every", "0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

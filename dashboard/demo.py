@@ -32,7 +32,8 @@ from dispatch import views as dispatch_views
 from envpetition import auth, calendar
 from envpetition import views as core_views
 from envpetition.db import connect
-from envpetition.runtime import LOCAL_TZ, local_now, ready_services, set_demo_clock
+from envpetition.localtime import LOCAL_TZ
+from envpetition.runtime import local_now, ready_services, set_demo_clock
 from envpetition.servers import Services, free_port
 from envpetition.settings import Settings
 from monitoring.queries import reading_stored

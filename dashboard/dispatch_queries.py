@@ -15,7 +15,8 @@ from dispatch import views
 from dispatch.deadlines import THRESHOLDS
 from dispatch.states import TRANSITIONS
 from envpetition.auth import may
-from envpetition.runtime import LOCAL_TZ
+from envpetition.localtime import LOCAL_TZ
+from ingest.intake import complaints_of_case
 from ingest.views import first_addresses
 
 TEAM_ACTIONS = ("depart", "arrive", "investigate", "reply", "return")
@@ -69,3 +70,10 @@ def actions_for(state: str, role: str) -> list[str]:
     """The field actions this role may take on a case in this state (dispatch's transition table decides)."""
     return [a for a in TEAM_ACTIONS
             if state in TRANSITIONS[a].sources and may(role, TRANSITIONS[a].roles)]
+
+
+def case_with_complaints(conn: psycopg.Connection[Any], case_id: int) -> dict[str, Any]:
+    """Dispatch's view of a case with ingest's complaints grouped under it."""
+    case = views.case_detail(conn, case_id)
+    case["complaints"] = complaints_of_case(conn, case_id)
+    return case

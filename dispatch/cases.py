@@ -1,12 +1,15 @@
 """Opening cases and attaching complaints: the contract ``ingest`` and ``monitoring`` call.
 
-``open_cases`` / ``attach_complaints`` do many at once (an import's batch) with the same rows as
-one call per item; ``open_case`` / ``attach_complaint`` are the one-item forms.
+``open_cases`` / ``attach_complaints`` do many at once with the same rows as one call per item;
+``open_case`` / ``attach_complaint`` are the one-item forms; ``take_complaints`` is an import batch's
+one call (open its new cases, record every complaint on its case) and returns the case ids, which the
+caller writes on its own complaints: dispatch never writes ingest's tables.
 
 ``open_case`` registers the case, starts the policy clocks from ``opened_at`` (the receipt time),
 finds the team (grid → routing table → workload, ``dispatch.assignment``) when none is given and,
-with ``auto_dispatch`` (default), accepts and assigns it and queues the MQTT dispatch order. It runs
-in its own transaction: a savepoint when the caller has one open (an import's batch).
+with ``auto_dispatch`` (default), accepts and assigns it and queues the MQTT dispatch order.
+``open_case`` and ``take_complaints`` own their transaction (a savepoint inside the caller's, when one
+is open); the bulk forms are single COPY passes run inside them.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from dispatch import assignment, clocks, orders
-from dispatch.copying import copy_rows
 from dispatch.deadlines import PRIORITIES
 from dispatch.events import copy_events
 from dispatch.policy import calendar_around, load_policy
+from envpetition.db import copy_rows
 from envpetition.errors import InvalidInput
 
 NEXT_CASE_IDS = "select nextval('cases_id_seq') from generate_series(1, %s)"
@@ -35,11 +38,17 @@ CASE_TYPES = ("int8", "text", "text", "text", "text[]", "int8", "text", "int8", 
               "bool", "timestamptz", "timestamptz")
 COPY_DEPARTMENTS = "copy case_departments (case_id, department, is_lead, added_at) from stdin (format binary)"
 DEPARTMENT_TYPES = ("int8", "text", "bool", "timestamptz")
-LINK_COMPLAINTS = """
-update complaints c set case_id = v.case_id from unnest(%s::bigint[], %s::bigint[]) v(case_id, complaint_id)
-where c.id = v.complaint_id and c.case_id is distinct from v.case_id
-"""
 AUTO_MET = ("accept", "dispatch")  # the clocks auto-dispatch meets at once
+
+
+@dataclass(frozen=True)
+class Joining:
+    """A complaint joining a case: an existing one (``case_id``) or the ``new``-th case of the same call."""
+
+    complaint_id: int
+    at: datetime  # time of the ``complaint_attached`` event
+    case_id: int | None = None
+    new: int | None = None
 
 
 @dataclass
@@ -79,7 +88,8 @@ def _check(new: NewCase) -> None:
 
 def open_case(conn: psycopg.Connection[Any], new: NewCase, *, actor: str, role: str | None, now: datetime) -> int:
     """Register a case, start its clocks, assign and dispatch it when possible; return its id."""
-    return open_cases(conn, [new], actor=actor, role=role, now=now)[0]
+    with conn.transaction():
+        return open_cases(conn, [new], actor=actor, role=role, now=now)[0]
 
 
 def open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], *, actor: str, role: str | None,
@@ -148,18 +158,33 @@ def _open_cases(conn: psycopg.Connection[Any], news: Sequence[NewCase], times: l
 
 
 def attach_complaint(conn: psycopg.Connection[Any], case_id: int, complaint_id: int, *, actor: str, now: datetime) -> None:
-    """Group a complaint under a case (a burst, a duplicate, a proactive case the public confirmed)."""
+    """Record a complaint under a case (a burst, a duplicate, a proactive case the public confirmed)."""
     attach_complaints(conn, [(case_id, complaint_id)], actor=actor, now=now)
 
 
 def attach_complaints(conn: psycopg.Connection[Any], pairs: Sequence[tuple[int, int]], *, actor: str,
                       now: datetime | Sequence[datetime]) -> None:
-    """``attach_complaint`` for many (case id, complaint id) pairs: one UPDATE (only complaints not yet
-    on that case change) and the ``complaint_attached`` events, in order, by COPY."""
+    """``attach_complaint`` for many (case id, complaint id) pairs: the ``complaint_attached`` events, in
+    order, by COPY. The complaint's own row is its owner's to update."""
     times = _event_times(now, len(pairs))
     if not pairs:
         return
-    conn.execute(LINK_COMPLAINTS, ([c for c, _ in pairs], [k for _, k in pairs]))
     copy_events(conn, [(case_id, at, actor, None, "complaint_attached", None, None, None,
                         Jsonb({"complaint_id": complaint_id}))
                        for (case_id, complaint_id), at in zip(pairs, times, strict=True)])
+
+
+def take_complaints(conn: psycopg.Connection[Any], news: Sequence[NewCase], opened: Sequence[datetime],
+                    joinings: Sequence[Joining], *, actor: str, role: str | None) -> list[int]:
+    """Open ``news`` (history events at ``opened``) and attach each joining complaint; return its case id.
+
+    One call per import batch: the cases first (clocks, teams, orders), then the attachments in order.
+    """
+    with conn.transaction():
+        ids = open_cases(conn, news, actor=actor, role=role, now=opened)
+        case_ids = [j.case_id if j.new is None else ids[j.new] for j in joinings]
+        if any(c is None for c in case_ids):
+            raise ValueError("a joining names neither a case nor a new case")
+        attach_complaints(conn, [(c, j.complaint_id) for c, j in zip(case_ids, joinings, strict=True)],  # type: ignore[misc]
+                          actor=actor, now=[j.at for j in joinings])
+    return case_ids  # type: ignore[return-value]

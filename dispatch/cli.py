@@ -6,8 +6,6 @@ the CLI is the operator's tool on the server, so the role defaults to ``admin``.
 
 from __future__ import annotations
 
-import functools
-import json
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -17,7 +15,8 @@ import click
 
 from dispatch import deadlines as rules
 from envpetition.auth import ROLES
-from envpetition.errors import DomainError
+from envpetition.cli_output import domain_errors, echo_json
+from envpetition.localtime import as_local
 from envpetition.runtime import local_now, ready_connection
 from envpetition.settings import Settings
 
@@ -28,26 +27,9 @@ def _iso(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return rules.local(datetime.fromisoformat(value))
+        return as_local(datetime.fromisoformat(value))
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO 8601 time: {value!r}") from exc
-
-
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2, default=lambda o: o.isoformat() if hasattr(o, "isoformat") else str(o))
-
-
-def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a refused request as a clear error (exit code 1) instead of a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DomainError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
 
 
 def actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,7 +38,7 @@ def actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.command("deadlines")
-@click.option("--received", required=True, help="receipt time, ISO 8601 (no offset = Asia/Shanghai)")
+@click.option("--received", required=True, help="receipt time, ISO 8601 (no offset = local time)")
 @click.option("--priority", type=click.Choice(rules.PRIORITIES), required=True)
 @click.option("--investigated", default=None, help="on-site investigation time, ISO 8601 (adds reply, follow_up)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
@@ -76,7 +58,7 @@ def deadlines_command(settings: Settings, received: str, priority: str, investig
            "close_extended": rules.extended_close_due(clocks["close"][1], policy).isoformat(),
            "priority": priority, "received": start.isoformat(), "policy_version": policy.version}
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False))
+        echo_json(out)
         return
     for kind, due in out["clocks"].items():
         click.echo(f"{kind:<10} {due}")
@@ -109,9 +91,9 @@ def case_open(settings: Settings, title: str, received: str | None, priority: st
     now = local_now()
     new = NewCase(title=title, opened_at=_iso(received) or now, priority=priority, categories=list(categories),
                   lon=lon, lat=lat, grid_id=grid_id, team_id=team_id, auto_dispatch=not no_dispatch)
-    with ready_connection(settings) as conn, conn.transaction():
+    with ready_connection(settings) as conn:
         case_id = open_case(conn, new, actor=actor, role=role, now=now)
-    click.echo(json.dumps({"case_id": case_id}))
+    echo_json({"case_id": case_id})
 
 
 @case_group.command("show")
@@ -123,7 +105,7 @@ def case_show(settings: Settings, case_id: int) -> None:
     from dispatch.views import case_detail
 
     with ready_connection(settings) as conn:
-        click.echo(_dump(case_detail(conn, case_id)))
+        echo_json(case_detail(conn, case_id))
 
 
 @case_group.command("act")
@@ -145,7 +127,7 @@ def case_act(settings: Settings, case_id: int, action: str, reason: str | None, 
     with ready_connection(settings) as conn:
         result = transition(conn, case_id, action, actor=actor, role=role, now=_iso(at_) or local_now(),
                             reason=reason, team_id=team_id, department=department)
-    click.echo(json.dumps(result, ensure_ascii=False))
+    echo_json(result)
 
 
 @case_group.command("escalate")
@@ -159,7 +141,7 @@ def case_escalate(settings: Settings, case_id: int, reason: str, actor: str, rol
     from dispatch.ladder import refuse
 
     with ready_connection(settings) as conn:
-        click.echo(_dump(refuse(conn, case_id, actor=actor, role=role, reason=reason, now=local_now())))
+        echo_json(refuse(conn, case_id, actor=actor, role=role, reason=reason, now=local_now()))
 
 
 @case_group.command("final-no")
@@ -174,8 +156,8 @@ def case_final_no(settings: Settings, case_id: int, reason: str, suggestion: str
     from dispatch.ladder import final_no
 
     with ready_connection(settings) as conn:
-        click.echo(_dump(final_no(conn, case_id, actor=actor, role=role, reason=reason, suggestion=suggestion,
-                                  now=local_now())))
+        echo_json(final_no(conn, case_id, actor=actor, role=role, reason=reason, suggestion=suggestion,
+                                  now=local_now()))
 
 
 @case_group.command("extend")
@@ -190,7 +172,7 @@ def case_extend(settings: Settings, case_id: int, reason: str, actor: str, role:
 
     with ready_connection(settings) as conn:
         due = extend_case(conn, case_id, actor=actor, role=role, reason=reason, now=local_now())
-    click.echo(json.dumps({"case_id": case_id, "close_due": due.isoformat()}))
+    echo_json({"case_id": case_id, "close_due": due.isoformat()})
 
 
 @case_group.command("pause")
@@ -219,7 +201,7 @@ def case_resume(settings: Settings, clock_id: int, actor: str, role: str) -> Non
 
     with ready_connection(settings) as conn:
         due = resume_case_clock(conn, clock_id, actor=actor, role=role, now=local_now())
-    click.echo(json.dumps({"clock_id": clock_id, "due_at": due.isoformat()}))
+    echo_json({"clock_id": clock_id, "due_at": due.isoformat()})
 
 
 @case_group.command("supervise")
@@ -238,31 +220,26 @@ def case_supervise(settings: Settings, case_id: int, instruction: str, deadline:
     with ready_connection(settings) as conn:
         order = issue_supervision_order(conn, case_id, actor=actor, role=role, instruction=instruction,
                                         deadline_at=due, now=local_now())
-    click.echo(json.dumps({"supervision_order_id": order}))
+    echo_json({"supervision_order_id": order})
 
 
 @case_group.command("vote")
-@click.option("--case-id", type=int)
-@click.option("--receipt", help="the complainant's receipt token instead of a case id")
+@click.argument("case_id", type=int)
 @click.option("--verdict", type=click.Choice(["satisfied", "basically_satisfied", "unsatisfied"]), required=True)
 @click.option("--comment")
 @click.option("--actor", default="operator", show_default=True)
 @click.pass_obj
 @domain_errors
-def case_vote(settings: Settings, case_id: int | None, receipt: str | None, verdict: str, comment: str | None,
-              actor: str) -> None:
-    """Record the complainant's satisfaction vote ("unsatisfied" reopens the case)."""
-    from dispatch.followup import vote, vote_by_receipt
+def case_vote(settings: Settings, case_id: int, verdict: str, comment: str | None, actor: str) -> None:
+    """Record the satisfaction vote staff took on the follow-up call ("unsatisfied" reopens the case).
 
-    if (case_id is None) == (receipt is None):
-        raise click.UsageError("give exactly one of --case-id or --receipt")
+    The complainant's own vote by receipt: ``envpetition complaints vote TOKEN``.
+    """
+    from dispatch.followup import vote
+
     with ready_connection(settings) as conn:
-        if receipt:
-            result = vote_by_receipt(conn, receipt, verdict, now=local_now(), comment=comment)
-        else:
-            assert case_id is not None
-            result = vote(conn, case_id, verdict, via="staff", now=local_now(), actor=actor, comment=comment)
-    click.echo(json.dumps(result, ensure_ascii=False))
+        result = vote(conn, case_id, verdict, via="staff", now=local_now(), actor=actor, comment=comment)
+    echo_json(result)
 
 
 @click.command("escalation-scan")
@@ -275,7 +252,7 @@ def escalation_scan(settings: Settings, every: float, at_: str | None) -> None:
 
     with ready_connection(settings) as conn:
         while True:
-            click.echo(json.dumps(scan(conn, now=_iso(at_) or local_now())))
+            echo_json(scan(conn, now=_iso(at_) or local_now()))
             if not every:
                 return
             time.sleep(every)
@@ -299,7 +276,7 @@ def dispatcher(settings: Settings, every: float, once: bool) -> None:
         gateway = RecordingGateway()
         try:
             while True:
-                click.echo(json.dumps(run_once(conn, client, gateway, now=local_now(), topic_prefix=settings.topic_prefix)))
+                echo_json(run_once(conn, client, gateway, now=local_now(), topic_prefix=settings.topic_prefix))
                 if once:
                     return
                 time.sleep(every)
@@ -319,7 +296,7 @@ def kpi_command(settings: Settings, start: datetime, end: datetime, team_id: int
     from dispatch.kpi import kpis
 
     with ready_connection(settings) as conn:
-        click.echo(_dump(kpis(conn, start=start.date(), end=end.date(), now=local_now(), team_id=team_id)))
+        echo_json(kpis(conn, start=start.date(), end=end.date(), now=local_now(), team_id=team_id))
 
 
 @click.command("ledger")
@@ -341,7 +318,7 @@ def ledger_command(settings: Settings, which: str, month: datetime | None) -> No
             out = supervision.listed_cases(conn, today=now.date())
         else:
             out = supervision.quota_report(conn, (month or now).date().replace(day=1))
-    click.echo(_dump(out))
+    echo_json(out)
 
 
 @click.command("policy")
@@ -356,10 +333,26 @@ def policy_command(settings: Settings, version: int | None) -> None:
         policy = load_policy(conn, version)
     rows = [{"kind": r.kind, "priority": r.priority, "unit": r.unit, "amount": r.amount, "starts_on": r.starts_on,
              "pausable": r.pausable, "source": r.source} for r in sorted(policy.rules.values(), key=lambda r: (r.kind, r.priority))]
-    click.echo(_dump({"version": policy.version, "business_start": policy.business_start.isoformat(),
+    echo_json({"version": policy.version, "business_start": policy.business_start.isoformat(),
                       "business_end": policy.business_end.isoformat(), "extension_days": policy.extension_days,
-                      "rules": rows}))
+                      "rules": rows})
 
 
-COMMANDS: list[click.Command] = [deadlines_command, case_group, escalation_scan, dispatcher, kpi_command,
-                                 ledger_command, policy_command]
+@click.group("policy")
+def policy_group() -> None:
+    """The clock policy: its rules, and the due times it gives a complaint."""
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports: KPIs, ledgers and lists."""
+
+
+policy_group.add_command(policy_command, "show")
+policy_group.add_command(deadlines_command, "deadlines")
+report_group.add_command(kpi_command, "kpi")
+report_group.add_command(ledger_command, "ledger")
+
+COMMANDS: list[click.Command] = [case_group, policy_group, report_group]
+# long-running processes, started as ``envpetition workers run NAME``
+WORKERS: dict[str, click.Command] = {"dispatcher": dispatcher, "escalation": escalation_scan}

@@ -13,10 +13,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from dispatch.copying import copy_rows
 from dispatch.deadlines import FIRST_THRESHOLD, Policy, alert_time, compute_clocks, extended_close_due
 from dispatch.policy import calendar_around
 from envpetition.calendar import WorkCalendar
+from envpetition.db import copy_rows
 from envpetition.errors import Conflict, InvalidInput, NotFound
 
 INSERT_CLOCK = """

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from envpetition.calendar import WorkCalendar
+from envpetition.localtime import LOCAL_TZ, as_local
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 CLOCK_KINDS = ("accept", "dispatch", "arrive", "reply", "follow_up", "close")
 PRIORITIES = ("emergency", "urgent", "normal")
 PRIORITY_LABELS = {"emergency": "特急", "urgent": "紧急", "normal": "一般"}
@@ -55,16 +54,9 @@ class Policy:
         return self.rules[(kind, priority)]
 
 
-def local(moment: datetime) -> datetime:
-    """The same instant in Asia/Shanghai; naive datetimes are taken as local time."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(LOCAL_TZ)
-
-
 def working_start(moment: datetime, calendar: WorkCalendar, business_start: time) -> datetime:
     """Move a start on a non-working day to the start of business of the next working day."""
-    moment = local(moment)
+    moment = as_local(moment)
     if calendar.is_workday(moment.date()):
         return moment
     day = calendar.next_workday(moment.date())
@@ -84,7 +76,7 @@ def add_working_days(start: datetime, days: int, calendar: WorkCalendar, busines
 
 def due_time(rule: ClockRule, start: datetime, calendar: WorkCalendar, policy: Policy) -> datetime:
     """When a clock of ``rule`` started at ``start`` falls due."""
-    start = local(start)
+    start = as_local(start)
     if rule.unit == "hours":
         return start + timedelta(hours=rule.amount)
     if rule.unit == "calendar_days":
@@ -114,24 +106,24 @@ def compute_clocks(
         start = received if rule.starts_on == "received" else investigated
         if start is None:
             continue
-        out[kind] = (local(start), due_time(rule, start, calendar, policy))
+        out[kind] = (as_local(start), due_time(rule, start, calendar, policy))
     return out
 
 
 def extended_close_due(due: datetime, policy: Policy) -> datetime:
     """The close deadline after an approved extension (+30 calendar days by default)."""
-    due = local(due)
+    due = as_local(due)
     return datetime.combine(due.date() + timedelta(days=policy.extension_days), due.timetz())
 
 
 def in_working_hours(moment: datetime, calendar: WorkCalendar, policy: Policy) -> bool:
-    moment = local(moment)
+    moment = as_local(moment)
     return calendar.is_workday(moment.date()) and policy.business_start <= moment.time() < policy.business_end
 
 
 def next_working_hours(moment: datetime, calendar: WorkCalendar, policy: Policy) -> datetime:
     """``moment`` itself if it is in working hours, else the next start of business."""
-    moment = local(moment)
+    moment = as_local(moment)
     if in_working_hours(moment, calendar, policy):
         return moment
     if calendar.is_workday(moment.date()) and moment.time() < policy.business_start:

@@ -23,15 +23,9 @@ from typing import Any
 
 import psycopg
 
-from dispatch.deadlines import (
-    FIRST_THRESHOLD,
-    THRESHOLDS,
-    add_working_days,
-    alert_time,
-    local,
-    next_working_hours,
-)
+from dispatch.deadlines import FIRST_THRESHOLD, THRESHOLDS, add_working_days, alert_time, next_working_hours
 from dispatch.policy import calendar_around, load_policy
+from envpetition.localtime import as_local
 
 LEVEL_AT = {50: 1, 80: 2, 100: 3, 150: 4}
 NOTICE_TO = {50: "team_member", 80: "section_chief", 100: "deputy_director", 150: "director"}
@@ -134,7 +128,7 @@ def default_scanner_name() -> str:
 
 def week_of(moment: datetime) -> date:
     """Monday of the week of ``moment`` (local), the key of the weekly dispatch meeting list."""
-    day = local(moment).date()
+    day = as_local(moment).date()
     return day - timedelta(days=day.weekday())
 
 

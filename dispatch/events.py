@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from dispatch.copying import copy_rows
+from envpetition.db import copy_rows
 
 INSERT_EVENT = """
 insert into case_events (case_id, at, actor, role, kind, from_state, to_state, reason, data)

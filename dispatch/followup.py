@@ -14,7 +14,7 @@ import psycopg
 
 from dispatch.events import record_event
 from dispatch.lifecycle import lock_case, transition
-from envpetition.errors import Conflict, InvalidInput, NotFound
+from envpetition.errors import Conflict, InvalidInput
 
 VERDICTS = ("satisfied", "basically_satisfied", "unsatisfied")
 VOTABLE_STATES = ("replied", "followed_up", "closed")
@@ -31,7 +31,6 @@ on conflict (case_id, ledger) where resolved_at is null do nothing
 RESOLVE_UNSATISFIED = """
 update ledger_entries set resolved_at = %s where case_id = %s and ledger = 'unsatisfied' and resolved_at is null
 """
-CASE_OF_RECEIPT = "select id, case_id from complaints where receipt_token = %s"
 METHODS = ("phone", "visit", "sms", "online")
 
 
@@ -69,13 +68,3 @@ def vote(conn: psycopg.Connection[Any], case_id: int, verdict: str, *, via: str,
         else:
             conn.execute(RESOLVE_UNSATISFIED, (now, case_id))
     return {"vote_id": int(row[0]), "case_id": case_id, "verdict": verdict, "reopened": reopened}
-
-
-def vote_by_receipt(conn: psycopg.Connection[Any], token: str, verdict: str, *, now: datetime,
-                    comment: str | None = None) -> dict[str, Any]:
-    """The complainant's vote with the receipt token of their complaint (no account needed)."""
-    row = conn.execute(CASE_OF_RECEIPT, (token,)).fetchone()
-    if row is None or row[1] is None:
-        raise NotFound("回执号无效或尚未立案 / unknown receipt or no case yet")
-    return vote(conn, row[1], verdict, via="receipt", now=now, actor="complainant", comment=comment,
-                complaint_id=row[0])

@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 
 KPIS = """
 with c as (
-    select c.id, c.team_id, date_trunc('month', c.opened_at at time zone 'Asia/Shanghai')::date as month,
+    select c.id, c.team_id, date_trunc('month', c.opened_at at time zone current_setting('TimeZone'))::date as month,
            c.closed_at, c.outcome
     from cases c
     where c.opened_at >= %(start)s and c.opened_at < %(end)s and (%(team)s::bigint is null or c.team_id = %(team)s)

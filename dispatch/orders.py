@@ -20,8 +20,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from dispatch import outbox
-from dispatch.copying import copy_rows
 from dispatch.events import record_event
+from envpetition.db import copy_rows
 from envpetition.dead_letters import store_dead_letters
 from envpetition.errors import Conflict, NotFound
 

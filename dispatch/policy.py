@@ -7,9 +7,10 @@ from typing import Any
 
 import psycopg
 
-from dispatch.deadlines import ClockRule, Policy, local
+from dispatch.deadlines import ClockRule, Policy
 from envpetition.calendar import WorkCalendar, calendar_window
 from envpetition.errors import NotFound
+from envpetition.localtime import as_local
 
 SELECT_VERSION = """
 select version, business_start, business_end, extension_days, final_no_working_days, quick_escalation_fraction
@@ -58,8 +59,8 @@ def calendar_around(conn: psycopg.Connection[Any], moment: datetime, until: date
     A read: years with no stored day take the official calendar in memory, nothing is written
     (``GET /api/dispatch/deadlines`` calls this).
     """
-    day = local(moment).date()
-    last = max(day, local(until).date()) if until is not None else day
+    day = as_local(moment).date()
+    last = max(day, as_local(until).date()) if until is not None else day
     return calendar_window(conn, day - CALENDAR_BEFORE, last + CALENDAR_AFTER)
 
 

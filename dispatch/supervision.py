@@ -19,13 +19,13 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from dispatch import clocks, outbox
-from dispatch.deadlines import local
 from dispatch.escalation import week_of
 from dispatch.events import record_event
 from dispatch.lifecycle import lock_case
 from dispatch.policy import load_policy
 from envpetition.auth import BUREAU_LEADERS, LEADERS, may
 from envpetition.errors import Conflict, Forbidden, InvalidInput, NotFound
+from envpetition.localtime import as_local
 
 FIVE_DUTIES = ("包督办", "包调处", "包答复", "包回访", "包办结")
 LEADER_QUOTA = (2, 3)
@@ -110,7 +110,7 @@ def issue_supervision_order(
                      data={"order_id": row[0], "deadline_at": deadline_at.isoformat()})
         outbox.enqueue(conn, channel="sms", recipient_role="team_member", team_id=case["team_id"], case_id=case_id,
                        subject=f"专项督办令: 案件 {case_id}",
-                       body=f"{instruction}(期限 {local(deadline_at):%Y-%m-%d %H:%M})", now=now, urgent=True)
+                       body=f"{instruction}(期限 {as_local(deadline_at):%Y-%m-%d %H:%M})", now=now, urgent=True)
     return int(row[0])
 
 
@@ -132,7 +132,7 @@ def fulfil_supervision_order(conn: psycopg.Connection[Any], order_id: int, *, ac
 
 
 def month_of(moment: datetime) -> date:
-    return local(moment).date().replace(day=1)
+    return as_local(moment).date().replace(day=1)
 
 
 def take_leader_case(conn: psycopg.Connection[Any], case_id: int, *, leader: str, role: str, now: datetime) -> int:

@@ -40,9 +40,6 @@ PARTS = {
     "departments": "select department, is_lead, added_at from case_departments where case_id = %s order by added_at",
     "votes": "select at, verdict, comment, via from satisfaction_votes where case_id = %s order by at",
     "flags": "select kind, level, actor, at from accountability_flags where case_id = %s order by at",
-    # ingest's table: the CLI's `case show` has no dashboard to assemble this (moves with the CLI rework)
-    "complaints": "select id, channel, external_id, received_at, text, address, categories, urgent "
-                  "from complaints where case_id = %s order by received_at, id",
 }
 CLOCK_BOARD = """
 select k.id as clock_id, k.case_id, k.kind, k.started_at, k.due_at, k.paused,
@@ -209,3 +206,13 @@ def open_proactive_case(conn: psycopg.Connection[Any], community_id: int, since:
 def table_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     """Row counts of dispatch's main tables (the home page's summary)."""
     return {name: int(n) for name, n in conn.execute(TABLE_COUNTS).fetchall()}
+
+
+CASE_OPENINGS = "select id, closed_at is null, opened_at from cases where id = any(%s)"
+
+
+def case_openings(conn: psycopg.Connection[Any], case_ids: set[int]) -> dict[int, tuple[bool, Any]]:
+    """For each case id: (still open, opened at) — what the duplicate rules need of a stored case."""
+    if not case_ids:
+        return {}
+    return {int(i): (bool(o), at) for i, o, at in conn.execute(CASE_OPENINGS, (sorted(case_ids),)).fetchall()}

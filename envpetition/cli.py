@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from envpetition import auth, calendar
+from envpetition.cli_output import echo_json
 from envpetition.runtime import configure_logging, local_now, ready_connection, ready_services
 from envpetition.settings import Settings
 
@@ -65,7 +65,7 @@ def calendar_seed(settings: Settings, years: tuple[int, ...]) -> None:
     this_year = local_now().year
     with ready_connection(settings) as conn:
         result = calendar.seed_calendar(conn, years or (this_year - 1, this_year, this_year + 1))
-    click.echo(json.dumps(result, ensure_ascii=False))
+    echo_json(result)
 
 
 @calendar_group.command("set")
@@ -108,13 +108,25 @@ def demo(settings: Settings, smoke: bool, port: int | None, speed: float) -> Non
     sys.exit(run_demo(settings, smoke=smoke, port=port, speed=speed))
 
 
-def _register_package_commands() -> None:
-    from dispatch.cli import COMMANDS as dispatch_commands
-    from ingest.cli import COMMANDS as ingest_commands
-    from monitoring.cli import COMMANDS as monitoring_commands
+@main.group()
+def workers() -> None:
+    """Long-running processes (each runs until stopped; run several for more throughput)."""
 
-    for command in (*ingest_commands, *monitoring_commands, *dispatch_commands):
+
+@workers.group("run")
+def workers_run() -> None:
+    """Run one worker: monitor (sensor readings in), dispatcher (orders out), escalation (clock scanner)."""
+
+
+def _register_package_commands() -> None:
+    from dispatch import cli as dispatch_cli
+    from ingest import cli as ingest_cli
+    from monitoring import cli as monitoring_cli
+
+    for command in (*ingest_cli.COMMANDS, *monitoring_cli.COMMANDS, *dispatch_cli.COMMANDS):
         main.add_command(command)
+    for name, worker in {**monitoring_cli.WORKERS, **dispatch_cli.WORKERS}.items():
+        workers_run.add_command(worker, name)
 
 
 _register_package_commands()

@@ -5,8 +5,11 @@ forward formula (WGS-84 → GCJ-02 → BD-09) but no closed inverse; :func:`to_w
 forward formula by fixed-point iteration until the round trip agrees to 1e-9 degrees (≈ 0.1 mm),
 well under the 1 m the bureau asked for. All functions are vectorised over numpy arrays.
 
-Distances are measured in :data:`METRIC_CRS`, EPSG:4548 (CGCS2000 / 3-degree Gauss-Krüger,
-central meridian 117°E): Tongling lies at about 117.8°E, so scale error there is below 1e-4.
+Distances are measured in one metric projection chosen from the city's own extent
+(:func:`metric_crs_for`): the CGCS2000 3-degree Gauss-Krüger zone whose central meridian is nearest
+the middle of the areas (EPSG:4534-4554, 75°E-135°E), or the UTM zone outside that range; the
+``ENVPETITION_METRIC_CRS`` setting overrides it. Within 1.5° of the central meridian the scale error
+is below 3e-4 (Tongling, 117.8°E, gets EPSG:4548, central meridian 117°E).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from numpy.typing import ArrayLike, NDArray
 WGS84 = "wgs84"
 GCJ02 = "gcj02"
 BD09 = "bd09"
-METRIC_CRS = "EPSG:4548"
 
 # Krasovsky 1940 ellipsoid used by the GCJ-02 formula.
 _A = 6378245.0
@@ -170,14 +172,74 @@ def to_wgs84(x: ArrayLike, y: ArrayLike, crs: str) -> tuple[Float, Float]:
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
-def to_metric(lon: ArrayLike, lat: ArrayLike) -> tuple[Float, Float]:
-    """Project WGS-84 lon/lat to :data:`METRIC_CRS` metres (EPSG:4548)."""
-    e, n = _transformer("EPSG:4326", METRIC_CRS).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+# CGCS2000 / 3-degree Gauss-Kruger CM 75E is EPSG:4534, and every 3 degrees east one more, to CM 135E (EPSG:4554).
+_GK_FIRST_EPSG, _GK_FIRST_CM, _GK_LAST_CM = 4534, 75, 135
+
+
+def metric_crs_for(lons: ArrayLike, *, override: str | None = None) -> str:
+    """Choose the metric CRS for a city spanning these longitudes (WGS-84 degrees).
+
+    Parameters
+    ----------
+    lons : array-like of float
+        Longitudes of the city's areas (their bounds are enough).
+    override : str, optional
+        A CRS to use instead (the ``metric_crs`` setting); default: the ``ENVPETITION_METRIC_CRS`` setting.
+
+    Returns
+    -------
+    str
+        ``EPSG:45xx``, the 3° Gauss-Krüger zone whose central meridian is nearest the middle of the
+        extent, or ``EPSG:326xx`` (UTM north) outside 73.5°E-136.5°E; the override when one is set.
+
+    Examples
+    --------
+    >>> metric_crs_for([117.70, 117.95], override="")  # Tongling
+    'EPSG:4548'
+    >>> metric_crs_for([87.3, 87.9], override="")  # Urumqi
+    'EPSG:4538'
+    """
+    if override is None:
+        from envpetition.settings import Settings
+
+        override = Settings().metric_crs
+    if override:
+        return override
+    values = np.asarray(lons, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        raise ValueError("no longitude to choose a metric projection from")
+    middle = (float(values.min()) + float(values.max())) / 2
+    cm = 3 * round(middle / 3)
+    if _GK_FIRST_CM <= cm <= _GK_LAST_CM:
+        return f"EPSG:{_GK_FIRST_EPSG + (cm - _GK_FIRST_CM) // 3}"
+    return f"EPSG:{32600 + int((middle + 180) // 6) % 60 + 1}"
+
+
+def to_metric(lon: ArrayLike, lat: ArrayLike, crs: str) -> tuple[Float, Float]:
+    """Project WGS-84 lon/lat to metres in ``crs`` (see :func:`metric_crs_for`)."""
+    e, n = _transformer("EPSG:4326", crs).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(e, dtype=float), np.asarray(n, dtype=float)
 
 
+def to_metric_geoms(geoms: Any, crs: str) -> Any:
+    """Project WGS-84 shapely geometries (scalar or array) to metres in ``crs``."""
+    import shapely
+
+    transformer = _transformer("EPSG:4326", crs)
+    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
 def distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> Float:
-    """Distance in metres between WGS-84 points, measured in :data:`METRIC_CRS`."""
-    x1, y1 = to_metric(lon1, lat1)
-    x2, y2 = to_metric(lon2, lat2)
+    """Distance in metres between WGS-84 points, in the metric CRS chosen from the points' own extent.
+
+    Examples
+    --------
+    >>> round(float(distance_m(117.80, 30.90, 117.81, 30.90)))
+    956
+    """
+    crs = metric_crs_for(np.concatenate([np.atleast_1d(np.asarray(lon1, dtype=float)),
+                                         np.atleast_1d(np.asarray(lon2, dtype=float))]))
+    x1, y1 = to_metric(lon1, lat1, crs)
+    x2, y2 = to_metric(lon2, lat2, crs)
     return np.asarray(np.hypot(x1 - x2, y1 - y2), dtype=float)

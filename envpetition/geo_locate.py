@@ -3,8 +3,8 @@
 Vectorised with shapely 2: an STRtree over each kind's polygons gives bounding-box candidates for
 all points at once, then ``shapely.intersects_xy`` on *prepared* polygons settles them (for a point,
 "intersects" is exactly "covered by", so a point on a boundary counts as inside — MapIt #432).
-Distances (nearby enterprises, near-boundary flag) are measured in EPSG:4548 metres
-(:data:`envpetition.geo_crs.METRIC_CRS`). Where polygons of one kind overlap, the smallest wins.
+Distances (nearby enterprises, near-boundary flag) are measured in metres in the city's projection
+(:func:`envpetition.geo_crs.metric_crs_for` over the areas' extent). Where polygons of one kind overlap, the smallest wins.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from envpetition.areas import Area
-from envpetition.geo_crs import METRIC_CRS
+from envpetition.geo_crs import metric_crs_for, to_metric, to_metric_geoms
 
 DEFAULT_NEARBY_RADIUS_M = 1000.0
 DEFAULT_BOUNDARY_M = 20.0
@@ -31,14 +30,8 @@ CHUNK = 100_000
 # corruption when chunks shared them across a thread pool. Every use goes through this lock, since
 # the web app locates on several request threads with one cached Locator.
 _PREPARED_LOCK = threading.Lock()
-_TO_METRIC = pyproj.Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 
 IntArray = NDArray[np.int64]
-
-
-def to_metric_geoms(geoms: Any) -> Any:
-    """Project an array of WGS-84 geometries to EPSG:4548."""
-    return shapely.transform(geoms, lambda xy: np.column_stack(_TO_METRIC.transform(xy[:, 0], xy[:, 1])))
 
 
 def _covering(tree: shapely.STRtree, polygons: Any, sizes: NDArray[np.float64],
@@ -105,10 +98,10 @@ class KindIndex:
     boundary_tree: shapely.STRtree
 
     @classmethod
-    def build(cls, areas: Sequence[Area]) -> KindIndex:
+    def build(cls, areas: Sequence[Area], crs: str) -> KindIndex:
         geoms = np.array([a.geom for a in areas], dtype=object)
         shapely.prepare(geoms)
-        metric = to_metric_geoms(geoms) if len(geoms) else geoms
+        metric = to_metric_geoms(geoms, crs) if len(geoms) else geoms
         boundaries = shapely.boundary(metric) if len(geoms) else geoms
         return cls(list(areas), geoms, shapely.STRtree(geoms), shapely.area(geoms).astype(float) if len(geoms) else np.zeros(0),
                    metric, shapely.STRtree(metric), boundaries, shapely.STRtree(boundaries))
@@ -138,6 +131,8 @@ class Location:
     team: str | None = None
     near_boundary: bool = False
     nearby_enterprises: list[Nearby] = field(default_factory=list)
+    x: float = 0.0  # metres in the locator's ``crs``
+    y: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -159,9 +154,11 @@ class Locator:
     areas : sequence of Area
         Current communities, enterprises, grids and districts (``envpetition.areas.current_areas``).
     nearby_radius_m : float
-        Enterprises within this distance (metres, EPSG:4548) are listed as nearby (default 1 km).
+        Enterprises within this distance (metres) are listed as nearby (default 1 km).
     boundary_m : float
         A point within this distance of a community or grid boundary is flagged ``near_boundary``.
+    crs : str, optional
+        Metric CRS of every distance; default chosen from the areas' extent (``metric_crs_for``).
 
     Examples
     --------
@@ -172,10 +169,13 @@ class Locator:
     """
 
     def __init__(self, areas: Sequence[Area], *, nearby_radius_m: float = DEFAULT_NEARBY_RADIUS_M,
-                 boundary_m: float = DEFAULT_BOUNDARY_M) -> None:
+                 boundary_m: float = DEFAULT_BOUNDARY_M, crs: str | None = None) -> None:
         self.nearby_radius_m = nearby_radius_m
         self.boundary_m = boundary_m
-        self.kinds = {kind: KindIndex.build([a for a in areas if a.kind == kind])
+        bounds = shapely.bounds(np.array([a.geom for a in areas], dtype=object)) if areas else np.zeros((0, 4))
+        # With no areas there is nothing to measure to; any zone serves the points.
+        self.crs = crs or (metric_crs_for(bounds[:, [0, 2]].ravel()) if len(bounds) else metric_crs_for([117.0]))
+        self.kinds = {kind: KindIndex.build([a for a in areas if a.kind == kind], self.crs)
                       for kind in ("community", "enterprise", "grid", "district")}
 
     def assign(self, kind: str, lon: ArrayLike, lat: ArrayLike) -> IntArray:
@@ -215,12 +215,13 @@ class Locator:
         """Full answer for each WGS-84 point (covering areas, nearby enterprises, boundary flag)."""
         x, y = np.atleast_1d(np.asarray(lon, dtype=float)), np.atleast_1d(np.asarray(lat, dtype=float))
         hits = {kind: self.assign(kind, x, y) for kind in self.kinds}
-        mx, my = (np.asarray(v, dtype=float) for v in _TO_METRIC.transform(x, y))
+        mx, my = to_metric(x, y, self.crs)
         boundary = self.near_boundary(mx, my)
         nearby = self.nearby(mx, my)
         out = []
         for i in range(len(x)):
-            loc = Location(lon=float(x[i]), lat=float(y[i]), near_boundary=bool(boundary[i]), nearby_enterprises=nearby[i])
+            loc = Location(lon=float(x[i]), lat=float(y[i]), near_boundary=bool(boundary[i]), nearby_enterprises=nearby[i],
+                           x=float(mx[i]), y=float(my[i]))
             for kind in self.kinds:
                 j = int(hits[kind][i])
                 if j >= 0:

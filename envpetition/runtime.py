@@ -7,24 +7,20 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 
-from envpetition import LOCAL_TZ_NAME
 from envpetition.db import connect
+from envpetition.localtime import LOCAL_TZ
 from envpetition.migrate import migrate
 from envpetition.servers import Services, running_services
 from envpetition.settings import Settings
-
-LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
-
 
 _clock_offset = timedelta(0)
 
 
 def local_now() -> datetime:
-    """The current time in Asia/Shanghai: the one place that reads the wall clock for rules."""
+    """The current local time: the one place that reads the wall clock for rules."""
     return datetime.now(LOCAL_TZ) + _clock_offset
 
 

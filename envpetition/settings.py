@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     pool_max_size: int = 8
     session_hours: int = 12
     log_level: str = "INFO"
+    # Metric CRS for every distance (e.g. "EPSG:4548"); empty: chosen from the areas' extent.
+    metric_crs: str = ""
     # Raw readings stay in PostgreSQL this long, then go to Parquet files in archive_dir
     # (plain PostgreSQL; TimescaleDB's retention policy says 400 days too). Rollups stay for ever.
     readings_retention_days: int = 400

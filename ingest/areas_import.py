@@ -3,7 +3,7 @@
 Each feature becomes the current version of (kind, name); a changed feature closes the old version
 (``valid_to``) and inserts the new one (``envpetition.areas.save_area``). Invalid geometries are
 repaired with ``shapely.make_valid``; what cannot be repaired is rejected with the reason and kept in
-``quarantine``. A grid's ``team`` creates or links the row in ``teams``.
+``quarantine``. A grid's ``team`` creates or links the team (``envpetition.teams``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from envpetition.areas import AREA_KINDS, Area, save_area
 from envpetition.geo_crs import BD09, GCJ02, WGS84, UnknownCRS, parse_crs, to_wgs84
+from envpetition.teams import save_team
 
 NOISE_CLASSES = ("0", "1", "2", "3", "4a", "4b")
 KIND_ALIASES = {"小区": "community", "社区": "community", "企业": "enterprise", "网格": "grid", "区县": "district",
@@ -30,11 +31,6 @@ KIND_ALIASES = {"小区": "community", "社区": "community", "企业": "enterpr
 ALIAS_SPLIT = re.compile(r"[、,，;；|/]")
 RESERVED = {"name", "kind", "aliases", "code", "geometry"}
 
-UPSERT_TEAM = """
-insert into teams (name, grid_id) values (%s, %s)
-on conflict (name) do update set grid_id = excluded.grid_id
-returning id, (xmax = 0) as inserted
-"""
 INSERT_QUARANTINE = "insert into quarantine (source, row_no, raw, reason, kind) values (%s, %s, %s, %s, 'bad_area')"
 
 
@@ -194,7 +190,7 @@ def import_areas(conn: psycopg.Connection[Any], path: str | Path, *, now: dateti
             setattr(summary, outcome, getattr(summary, outcome) + 1)
             team = area.attributes.get("team")
             if area.kind == "grid" and team:
-                conn.execute(UPSERT_TEAM, (str(team), area_id))
+                save_team(conn, str(team), grid_id=area_id)
                 summary.teams_linked += 1
     return summary
 

@@ -3,8 +3,9 @@
     envpetition areas import FILE [--kind K] [--crs EPSG:n|gcj02|bd09] [--json]
     envpetition complaints import FILE [--format ...] [--mapping M] [--channel NAME] [--json] [--results OUT.jsonl]
     envpetition complaints quarantine [--kind needs_location] [--json]
-    envpetition locate --lon X --lat Y [--crs ...] [--json]
-    envpetition classify TEXT [--json]        envpetition classify-eval [--json]
+    envpetition complaints vote TOKEN --verdict V [--comment C]
+    envpetition areas locate --lon X --lat Y [--crs ...] [--json]
+    envpetition classify text TEXT [--json]   envpetition classify eval [--json]
 """
 
 from __future__ import annotations
@@ -12,15 +13,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import click
 
+from envpetition.cli_output import domain_errors, echo_json
 from envpetition.settings import Settings
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, default=str))
 
 
 @click.group("areas")
@@ -47,7 +45,7 @@ def areas_import(settings: Settings, file: Path, kind: str | None, crs: str | No
             raise click.ClickException(str(exc)) from exc
     data = summary.as_dict()
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"{file.name}: {data['features']} features, {data['created']} created, {data['updated']} updated, "
                f"{data['unchanged']} unchanged, {data['repaired']} repaired, {data['rejected']} rejected, "
@@ -79,9 +77,9 @@ def complaints_import(settings: Settings, file: Path, fmt: str, mapping: Path | 
                       as_json: bool, results: Path | None, batch_size: int, backfill: bool) -> None:
     """Import an export FILE: 12369 CSV/XLSX, 12345 JSON, letters CSV, Open311 JSON, or a mapped CSV."""
     from envpetition.runtime import local_now, ready_connection
+    from ingest.batch import IntakeContext, RowResult
     from ingest.importer import import_file
     from ingest.readers import ImportFileError, Mapping
-    from ingest.service import IntakeContext, RowResult
 
     handle: IO[str] | None = results.open("w", encoding="utf-8") if results else None
 
@@ -108,13 +106,28 @@ def complaints_import(settings: Settings, file: Path, fmt: str, mapping: Path | 
             handle.close()
     data = summary.as_dict()
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"{file.name} ({data['format']}, channel {data['channel']}): {data['rows']} rows, "
                f"{data['accepted']} accepted, {data['duplicates']} duplicates, {data['repeats']} repeats, "
                f"{data['quarantined']} quarantined, {data['cases_opened']} cases opened")
     for reason, count in data["quarantined_reasons"].items():
         click.echo(f"  quarantined {count}: {reason}")
+
+
+@complaints_group.command("vote")
+@click.argument("receipt")
+@click.option("--verdict", type=click.Choice(["satisfied", "basically_satisfied", "unsatisfied"]), required=True)
+@click.option("--comment")
+@click.pass_obj
+@domain_errors
+def complaints_vote(settings: Settings, receipt: str, verdict: str, comment: str | None) -> None:
+    """Record the complainant's satisfaction vote by their RECEIPT token ("unsatisfied" reopens the case)."""
+    from envpetition.runtime import local_now, ready_connection
+    from ingest.intake import vote_by_receipt
+
+    with ready_connection(settings) as conn:
+        echo_json(vote_by_receipt(conn, receipt, verdict, now=local_now(), comment=comment))
 
 
 @complaints_group.command("quarantine")
@@ -130,13 +143,13 @@ def complaints_quarantine(settings: Settings, kind: str | None, limit: int, as_j
     with ready_connection(settings) as conn:
         rows = open_quarantine(conn, kind=kind, limit=limit)
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     for row in rows:
         click.echo(f"#{row['id']} [{row['kind']}] {row['source']} row {row['row_no']}: {row['reason']}")
 
 
-@click.command("locate")
+@areas_group.command("locate")
 @click.option("--lon", type=float, required=True)
 @click.option("--lat", type=float, required=True)
 @click.option("--crs", default="wgs84", show_default=True, help="wgs84, gcj02, bd09 or EPSG:n")
@@ -159,7 +172,7 @@ def locate(settings: Settings, lon: float, lat: float, crs: str, radius: float, 
         found = Locator(current_areas(conn), nearby_radius_m=radius).locate(x, y)[0]
     data = {"input": {"lon": lon, "lat": lat, "crs": source}, **found.as_dict()}
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"WGS-84 {data['lon']}, {data['lat']}: community {data['community'] or '-'}, enterprise "
                f"{data['enterprise'] or '-'}, grid {data['grid'] or '-'} ({data['team'] or '-'}), district "
@@ -168,7 +181,12 @@ def locate(settings: Settings, lon: float, lat: float, crs: str, radius: float, 
         click.echo(f"  {n['distance_m']:>7.0f} m  {n['name']}")
 
 
-@click.command("classify")
+@click.group("classify")
+def classify_group() -> None:
+    """The complaint classifier: one text, or the evaluation set."""
+
+
+@classify_group.command("text")
 @click.argument("text")
 @click.option("--json", "as_json", is_flag=True)
 def classify(text: str, as_json: bool) -> None:
@@ -178,12 +196,12 @@ def classify(text: str, as_json: bool) -> None:
     result = default_classifier().classify(text)
     data = {**as_dict(result), "matched": result.matched}
     if as_json:
-        _echo_json(data)
+        echo_json(data)
     else:
         click.echo(f"{', '.join(result.categories)}  priority {result.priority}  signals {', '.join(result.signals) or '-'}")
 
 
-@click.command("classify-eval")
+@classify_group.command("eval")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--lexicon", type=click.Path(exists=True, file_okay=False), default=None, help="Lexicon folder to test.")
 def classify_eval(as_json: bool, lexicon: str | None) -> None:
@@ -192,10 +210,10 @@ def classify_eval(as_json: bool, lexicon: str | None) -> None:
 
     report = evaluate(lexicon)
     if as_json:
-        _echo_json(report)
+        echo_json(report)
     else:
         click.echo(format_table(report))
     sys.exit(0)
 
 
-COMMANDS: list[click.Command] = [areas_group, complaints_group, locate, classify, classify_eval]
+COMMANDS: list[click.Command] = [areas_group, complaints_group, classify_group]

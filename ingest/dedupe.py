@@ -9,7 +9,7 @@
 * repeat: the same phone, or the same place (``repeat_place_m``) and category, seen before within
   ``repeat_days`` but not part of the same case: flagged ``repeat_of`` for the intake seat.
 
-Distances are metres in EPSG:4548 (``envpetition.geo_crs.METRIC_CRS``); candidates are bucketed
+Distances are metres in the city's projection (``envpetition.geo_crs.metric_crs_for``); candidates are bucketed
 in square grids (and the short-window rules in time slices too) so every check looks at nine
 squares only (see ``RecentComplaints``).
 """
@@ -38,24 +38,34 @@ class DedupeRules:
 class Seen:
     """A complaint already known (in the database or earlier in this batch)."""
 
-    key: int  # complaint id, or a negative placeholder for this batch
+    key: int  # complaint id
     channel: str
     received_at: datetime
-    x: float | None  # EPSG:4548 metres
+    x: float | None  # metres in the city's projection
     y: float | None
     categories: frozenset[str]
     phone_hash: str | None
-    case_key: int | None  # case id, or a negative placeholder for a case opened in this batch
+    case_key: CaseKey | None  # the case id, or the case this batch will open
     case_open: bool = True
     case_opened_at: datetime | None = None
     community_id: int | None = None
+
+
+@dataclass(eq=False, frozen=True)
+class PendingCase:
+    """The case a complaint of the batch being judged will open; equal only to itself until dispatch gives the id."""
+
+    opened_by: int  # the complaint id
+
+
+CaseKey = int | PendingCase
 
 
 @dataclass
 class Verdict:
     duplicate_of: int | None = None
     repeat_of: int | None = None
-    case_key: int | None = None  # join this case; None = open a new one
+    case_key: CaseKey | None = None  # join this case; None = open a new one
     reason: str | None = None
 
 
@@ -76,7 +86,7 @@ class RecentComplaints:
     fine: dict[tuple[int, int, str], list[Seen]] = field(default_factory=lambda: defaultdict(list))
     phones: dict[str, list[Seen]] = field(default_factory=lambda: defaultdict(list))
     no_place: dict[tuple[int, str], list[Seen]] = field(default_factory=lambda: defaultdict(list))
-    case_sizes: Counter[int] = field(default_factory=Counter)
+    case_sizes: Counter[CaseKey] = field(default_factory=Counter)
 
     @property
     def coarse_m(self) -> float:
@@ -148,7 +158,9 @@ class RecentComplaints:
     def _near(self, new: Seen, around: Callable[[float, float, str], Iterator[Seen]]) -> list[tuple[Seen, float]]:
         found: dict[int, tuple[Seen, float]] = {}
         x, y = new.x, new.y
-        for category in new.categories:
+        # Sorted: frozenset order follows the process's string hash seed, and the burst tie-break
+        # takes candidates in the order found, so unsorted the same data could join another case.
+        for category in sorted(new.categories):
             if new.community_id is not None:
                 for s in self.no_place.get((new.community_id, category), ()):
                     found[s.key] = (s, 0.0)

@@ -13,12 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from envpetition import LOCAL_TZ_NAME
 from envpetition.geo_crs import CHINA_BOUNDS, UnknownCRS, parse_crs
-
-LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
+from envpetition.localtime import LOCAL_TZ, as_local
 
 # Canonical field -> header names seen in exports (compared after NFKC, lower case, no spaces).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -147,7 +144,7 @@ def parse_received_at(value: Any, *, date_format: str | None = None) -> tuple[da
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment.astimezone(LOCAL_TZ)
+    return as_local(moment)
 
 
 def parse_coordinates(lon: Any, lat: Any, crs: Any) -> tuple[float | None, float | None, str | None]:

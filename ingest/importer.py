@@ -7,11 +7,9 @@ re-running the import changes nothing for rows already in (channel + external id
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,18 +17,13 @@ from typing import Any
 
 import psycopg
 
+from envpetition.gil import short_switch_interval
 from ingest import repository as repo
+from ingest.batch import Entry, IntakeContext, PreparedBatch, RowResult, prepare_batch
+from ingest.dedupe_memory import DedupeMemory
 from ingest.fields import BadRow, clean_text, fields_from_row
 from ingest.readers import Mapping, RawFile, RawRow, read_file
-from ingest.service import (
-    DedupeMemory,
-    Entry,
-    IntakeContext,
-    PreparedBatch,
-    RowResult,
-    prepare_batch,
-    store_batch,
-)
+from ingest.service import store_batch
 
 DEFAULT_BATCH = 2000
 Progress = Callable[[int, int], None]
@@ -110,14 +103,16 @@ def import_raw(conn: psycopg.Connection[Any], raw: RawFile, *, source: str, now:
                 summary.reasons[reason_key(reason)] += 1
                 summary.file_problems.append(reason)
     done = 0
-    memory = DedupeMemory(ctx.rules)
+    memory = DedupeMemory(ctx.rules, ctx.metric_crs)
 
     def prepare(batch: list[RawRow]) -> PreparedBatch:
         return prepare_batch([_entry(row, raw, now=now) for row in batch], ctx)
 
     # Parsing, locating and classifying need no database: one batch ahead on a thread, they run
     # while this batch's COPY and SQL wait on PostgreSQL (the second core), which releases the GIL.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as ahead, _quick_gil_handover():
+    # While the prepare thread computes, a query's answer waits for the GIL: 5 ms by default for each
+    # of a batch's round trips; 0.5 ms keeps the database side of the import moving.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as ahead, short_switch_interval(0.0005):
         batches = _batches(raw.rows, batch_size)
         first = next(batches, None)
         pending = ahead.submit(prepare, first) if first is not None else None
@@ -130,19 +125,6 @@ def import_raw(conn: psycopg.Connection[Any], raw: RawFile, *, source: str, now:
             if progress:
                 progress(done, len(raw.rows))
     return summary
-
-
-@contextmanager
-def _quick_gil_handover() -> Iterator[None]:
-    """While the prepare thread computes, a query's answer waits until it gives up the GIL: 5 ms by
-    default, for each of the batch's round trips. 0.5 ms keeps the database side of the import moving.
-    (The interval is per process; it is put back afterwards.)"""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous, 0.0005))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
 
 
 def _store(conn: psycopg.Connection[Any], prepared: PreparedBatch, summary: ImportSummary, ctx: IntakeContext, *,

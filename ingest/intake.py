@@ -14,19 +14,26 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from dispatch.views import next_due as case_next_due
+from dispatch.followup import vote
+from dispatch.views import case_status
 from envpetition.errors import InvalidInput, NotFound
 from envpetition.views import areas_version
 from ingest import repository as repo
+from ingest.batch import Entry, IntakeContext, RowResult
 from ingest.fields import HEADER_ALIASES, BadRow, fields_from_row, map_headers
 from ingest.privacy import mask_name, mask_phone
 from ingest.quarantine_view import RESOLVE
 from ingest.readers import OPEN311_COLUMNS
-from ingest.service import Entry, IntakeContext, RowResult, ingest_batch
+from ingest.service import ingest_batch
 
 CONTACT = "select name, phone from complainant_contacts where complaint_id = %s"
 QUARANTINED = "select id, source, row_no, raw, reason, kind, channel from quarantine where id = %s and resolved_at is null for update"
 COMPLAINT_ID_BY_TOKEN = "select id from complaints where receipt_token = %s"
+CASE_COMPLAINTS = """
+select id, channel, external_id, received_at, text, address, categories, urgent
+from complaints where case_id = %s order by received_at, id
+"""
+CASE_OF_RECEIPT = "select id, case_id from complaints where receipt_token = %s"
 
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -86,7 +93,8 @@ def complaint_view(conn: psycopg.Connection[Any], complaint_id: int, *, unmasked
     name, phone = contact if contact else (None, None)
     row["complainant"] = ({"name": name, "phone": phone} if unmasked
                           else {"name": mask_name(name), "phone": mask_phone(phone)})
-    row["expected_datetime"] = next_due(conn, row["case_id"])
+    case = case_status(conn, [row["case_id"]]).get(row["case_id"], {}) if row["case_id"] is not None else {}
+    row.update(case_state=case.get("state"), case_closed_at=case.get("closed_at"), expected_datetime=case.get("next_due"))
     return row
 
 
@@ -98,11 +106,6 @@ def receipt(conn: psycopg.Connection[Any], token: str) -> dict[str, Any]:
     view = complaint_view(conn, int(found[0]), unmasked=True)
     return {k: view[k] for k in ("id", "channel", "external_id", "received_at", "text", "categories", "case_id",
                                  "case_state", "case_closed_at", "expected_datetime", "complainant")}
-
-
-def next_due(conn: psycopg.Connection[Any], case_id: int | None) -> datetime | None:
-    """The next open deadline of the case (dispatch's clocks), if any."""
-    return None if case_id is None else case_next_due(conn, case_id)
 
 
 def resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, lon: float, lat: float, crs: str | None,
@@ -131,3 +134,19 @@ def _resolve_quarantined(conn: psycopg.Connection[Any], quarantine_id: int, *, l
     if result.status != "quarantined":
         conn.execute(RESOLVE, (now, actor, result.complaint_id, qid))
     return result
+
+
+def vote_by_receipt(conn: psycopg.Connection[Any], token: str, verdict: str, *, now: datetime,
+                    comment: str | None = None) -> dict[str, Any]:
+    """The complainant's satisfaction vote with their complaint's receipt token (no account needed)."""
+    row = conn.execute(CASE_OF_RECEIPT, (token,)).fetchone()
+    if row is None or row[1] is None:
+        raise NotFound("回执号无效或尚未立案 / unknown receipt or no case yet")
+    return vote(conn, row[1], verdict, via="receipt", now=now, actor="complainant", comment=comment,
+                complaint_id=row[0])
+
+
+def complaints_of_case(conn: psycopg.Connection[Any], case_id: int) -> list[dict[str, Any]]:
+    """The complaints grouped under a case, oldest first (texts only: no complainant identity)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(CASE_COMPLAINTS, (case_id,)).fetchall()

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from dispatch.copying import copy_rows
+from envpetition.db import copy_rows
 
 COMPLAINT_COLUMNS = (
     "id", "channel", "external_id", "received_at", "text", "address", "reported_party", "raw_lon", "raw_lat",
@@ -34,11 +34,9 @@ EXISTING = """
 select external_id, id, case_id from complaints where channel = %s and external_id = any(%s)
 """
 RECENT = """
-select c.id, c.channel, c.received_at, c.lon, c.lat, c.categories, k.phone_hash, c.case_id,
-       (s.closed_at is null) as case_open, s.opened_at, c.community_id
+select c.id, c.channel, c.received_at, c.lon, c.lat, c.categories, k.phone_hash, c.case_id, c.community_id
 from complaints c
 left join complainant_contacts k on k.complaint_id = c.id
-left join cases s on s.id = c.case_id
 where c.received_at between %s and %s
 """
 RECENT_NEAR = RECENT + """
@@ -51,16 +49,14 @@ on conflict (fingerprint) where resolved_at is null do nothing
 returning id
 """
 FIND_QUARANTINE = "select id from quarantine where fingerprint = %s and resolved_at is null"
-TEAM_FOR_GRID = "select grid_id, id from teams where grid_id = any(%s) and active"
 COMPLAINT_BY_ID = """
 select c.id, c.channel, c.external_id, c.received_at, c.text, c.address, c.lon, c.lat, c.categories,
        c.priority, c.urgent, c.case_id, c.community_id, com.name as community, ent.name as enterprise,
-       c.duplicate_of, c.repeat_of, c.near_boundary, s.state as case_state, s.closed_at as case_closed_at,
+       c.duplicate_of, c.repeat_of, c.near_boundary,
        c.receipt_token
 from complaints c
 left join areas com on com.id = c.community_id
 left join areas ent on ent.id = c.enterprise_id
-left join cases s on s.id = c.case_id
 """
 
 
@@ -132,9 +128,3 @@ def copy_complaints(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]
 def copy_contacts(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) -> None:
     copy_rows(conn, COPY_CONTACTS, CONTACT_TYPES, rows)
 
-
-def teams_for_grids(conn: psycopg.Connection[Any], grid_ids: Iterable[int]) -> dict[int, int]:
-    ids = sorted(set(grid_ids))
-    if not ids:
-        return {}
-    return {int(g): int(t) for g, t in conn.execute(TEAM_FOR_GRID, (ids,)).fetchall()}

@@ -14,17 +14,13 @@ from typing import Any
 
 import psycopg
 
+from envpetition.teams import save_team
 from ingest.areas_import import import_areas
+from ingest.batch import IntakeContext, RowResult
 from ingest.importer import import_file
-from ingest.service import IntakeContext, RowResult
 
 AREA_FILES = ("districts.geojson", "grids.geojson", "communities.geojson", "enterprises.geojson")
 COMPLAINT_FILES = ("12369.csv", "12369_october.xlsx", "12345.json", "letters.csv", "online.json")
-UPSERT_TEAM = """
-insert into teams (name, grid_id, leader, mqtt_topic) values (%s, %s, %s, %s)
-on conflict (name) do update set grid_id = coalesce(excluded.grid_id, teams.grid_id), leader = excluded.leader,
-    mqtt_topic = coalesce(excluded.mqtt_topic, teams.mqtt_topic)
-"""
 GRID_ID = "select id from areas where kind = 'grid' and name = %s and valid_to is null"
 
 
@@ -57,8 +53,8 @@ def load_sample_areas(conn: psycopg.Connection[Any], folder: str | Path, *, now:
         with conn.transaction():
             for team in teams:
                 grid = conn.execute(GRID_ID, (team.get("grid"),)).fetchone() if team.get("grid") else None
-                conn.execute(UPSERT_TEAM, (team["name"], grid[0] if grid else None, team.get("leader"),
-                                           team.get("mqtt_topic_suffix") or team.get("mqtt_topic")))
+                save_team(conn, team["name"], grid_id=grid[0] if grid else None, leader=team.get("leader"),
+                          mqtt_topic=team.get("mqtt_topic_suffix") or team.get("mqtt_topic"))
         summary["teams.json"] = {"teams": len(teams)}
     return summary
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ingest.batch import RowResult
 from ingest.classify import CATEGORIES
 from ingest.evaluate import precision_recall
-from ingest.service import RowResult
 
 
 def check_against_ground_truth(results: Iterable[RowResult], ground_truth: str | Path) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -10,6 +9,7 @@ from typing import BinaryIO
 
 import click
 
+from envpetition.cli_output import echo_json
 from envpetition.settings import Settings
 from monitoring.storage_cli import storage_group
 
@@ -32,7 +32,7 @@ def hj212_parse(source: BinaryIO, as_json: bool) -> None:
             continue
         packet = parse_packet(line)
         if as_json:
-            click.echo(json.dumps(packet.as_json(), ensure_ascii=False))
+            echo_json(packet.as_json())
         else:
             state = "valid" if packet.valid else f"INVALID ({packet.error})"
             click.echo(f"{packet.mn} CN={packet.cn} {packet.data_time} crc={packet.crc} {state} "
@@ -41,10 +41,10 @@ def hj212_parse(source: BinaryIO, as_json: bool) -> None:
 
 @click.group("monitor")
 def monitor_group() -> None:
-    """Online monitoring: ingest worker, sensors, replay, exceedances."""
+    """Online monitoring: sensors, replay, exceedances, peaks (the worker: ``workers run monitor``)."""
 
 
-@monitor_group.command("run")
+@click.command("monitor")
 @click.option("--client-id", default="envpetition-ingest-1", show_default=True,
               help="Fixed MQTT client id: the broker keeps this worker's session while it is away.")
 @click.option("--share-group", default="ingest", show_default=True,
@@ -85,7 +85,7 @@ def monitor_run(settings: Settings, client_id: str, share_group: str, batch_max:
                               receive_maximum=receive_maximum, writers=writers, analyse_every_s=analyse_every or None,
                               protocol=protocol)
         worker.run_until(stop)
-    click.echo(json.dumps(worker.stats.as_dict()), err=True)
+    echo_json(worker.stats.as_dict(), err=True)
 
 
 def _run_processes(client_id: str, share_group: str, options: list[str], analyse_every: float, processes: int,
@@ -96,7 +96,7 @@ def _run_processes(client_id: str, share_group: str, options: list[str], analyse
     children = []
     for i in range(1, processes + 1):
         children.append(subprocess.Popen([
-            sys.executable, "-m", "envpetition", "monitor", "run", "--client-id", f"{client_id}-{i}",
+            sys.executable, "-m", "envpetition", "workers", "run", "monitor", "--client-id", f"{client_id}-{i}",
             "--share-group", share_group, *options, "--analyse-every", str(analyse_every if i == 1 else 0),
         ]))
     while not stop.wait(1):
@@ -147,18 +147,16 @@ def monitor_exceedances(settings: Settings, hours: int, until: str | None, open_
     """Find exceedances in the window, store events, open proactive cases near communities."""
     from datetime import datetime, timedelta
 
-    from envpetition.runtime import LOCAL_TZ, local_now, ready_connection
+    from envpetition.localtime import as_local
+    from envpetition.runtime import local_now, ready_connection
     from monitoring.exceedance_service import detect_and_record
 
     now = local_now()
-    end = datetime.fromisoformat(until) if until else now
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=LOCAL_TZ)
+    end = as_local(datetime.fromisoformat(until)) if until else now
     with ready_connection(settings) as conn:
         result = detect_and_record(conn, start=end - timedelta(hours=hours), end=end, now=now, open_cases=open_cases)
         result["events"] = len(result["events"])
-    json.dump(result, sys.stdout, ensure_ascii=False, default=str)
-    click.echo()
+    echo_json(result)
 
 
 @monitor_group.command("peaks")
@@ -175,8 +173,10 @@ def monitor_peaks(settings: Settings, hours: int) -> None:
     with ready_connection(settings) as conn:
         peaks = find_and_store_peaks(conn, start=now - timedelta(hours=hours), end=now, now=now)
     for peak in peaks:
-        click.echo(json.dumps(peak, ensure_ascii=False, default=str))
+        echo_json(peak)
     click.echo(f"{len(peaks)} peaks", err=True)
 
 
 COMMANDS: list[click.Command] = [hj212_group, monitor_group, storage_group]
+# long-running processes, started as ``envpetition workers run NAME``
+WORKERS: dict[str, click.Command] = {"monitor": monitor_run}

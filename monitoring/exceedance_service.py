@@ -2,7 +2,7 @@
 
 An exceedance at a monitor within ``NEAR_COMMUNITY_M`` of a community opens a proactive case
 through ``dispatch.cases.open_case``, or adds the evidence to that community's open proactive case.
-Distances are measured in UTM zone 50N (EPSG:32650), which covers Tongling.
+Distances are measured in the city's metric projection (``envpetition.geo_crs``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from dispatch.cases import NewCase, open_case
 from dispatch.events import record_event
 from dispatch.views import open_proactive_case
 from envpetition.areas import current_areas
+from envpetition.localtime import LOCAL_BIN_ORIGIN_SQL
 from monitoring.archive_reads import archived_buckets, archived_rows, merge_buckets
 from monitoring.exceedances import MERGE_GAP, events_over, hourly_laeq, hourly_means, windows_for
+from monitoring.flags import VALID_READING_SQL
 from monitoring.limits import NOISE_CODE, Limit, applicable, load_limits, unit_factor
 from monitoring.nearest import nearest
 
@@ -26,15 +28,14 @@ NEAR_COMMUNITY_M = 1000.0
 ACTOR = "monitoring"
 
 SELECT_FIXED_SENSORS = "select * from sensors where kind = 'fixed' and area_class is not null"
-SELECT_MINUTES = """
-select date_bin('1 minute', ts, timestamptz '2000-01-01 00:00:00+08'), avg(value), count(*) from readings
-where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s and value is not null
-  and (flag is null or flag in ('N', 'S', 'T'))
+SELECT_MINUTES = f"""
+select date_bin('1 minute', ts, {LOCAL_BIN_ORIGIN_SQL}), avg(value), count(*) from readings
+where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s and {VALID_READING_SQL}
 group by 1 order by 1
 """
-SELECT_RAW_VALID = """
+SELECT_RAW_VALID = f"""
 select ts, value from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
-and value is not null and (flag is null or flag in ('N', 'S', 'T')) order by ts
+and {VALID_READING_SQL} order by ts
 """
 UPSERT_EXCEEDANCE = """
 insert into exceedances (sensor_id, pollutant, averaging, standard, zone_class, limit_value, unit, verified,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitoring.hj212 import SHANGHAI
+from envpetition.localtime import LOCAL_TZ
 from monitoring.limits import Limit
 
 MIN_MINUTES_PER_HOUR = 45
@@ -41,7 +41,7 @@ def hourly_means(minutes: Iterable[tuple[datetime, float]]) -> dict[datetime, fl
     """Mean per hour of minute values, for hours with enough valid minutes."""
     sums: dict[datetime, list[float]] = defaultdict(list)
     for ts, value in minutes:
-        sums[ts.astimezone(SHANGHAI).replace(minute=0, second=0, microsecond=0)].append(value)
+        sums[ts.astimezone(LOCAL_TZ).replace(minute=0, second=0, microsecond=0)].append(value)
     return {h: sum(v) / len(v) for h, v in sums.items() if len(v) >= MIN_MINUTES_PER_HOUR}
 
 
@@ -49,13 +49,13 @@ def hourly_laeq(minutes: Iterable[tuple[datetime, float]]) -> dict[datetime, flo
     """Energy-mean LAeq per hour of minute LAeq values."""
     energy: dict[datetime, list[float]] = defaultdict(list)
     for ts, level in minutes:
-        energy[ts.astimezone(SHANGHAI).replace(minute=0, second=0, microsecond=0)].append(10 ** (level / 10))
+        energy[ts.astimezone(LOCAL_TZ).replace(minute=0, second=0, microsecond=0)].append(10 ** (level / 10))
     return {h: 10 * math.log10(sum(e) / len(e)) for h, e in energy.items() if len(e) >= MIN_MINUTES_PER_HOUR}
 
 
 def is_night(hour_start: datetime) -> bool:
     """GB 3096: night is 22:00-06:00 local time."""
-    h = hour_start.astimezone(SHANGHAI).hour
+    h = hour_start.astimezone(LOCAL_TZ).hour
     return h >= 22 or h < 6
 
 
@@ -70,7 +70,7 @@ def windows_for(limit: Limit, minutes: Sequence[tuple[datetime, float]], hourly:
         return [Window(h, h + HOUR, v) for h, v in sorted(hourly.items()) if is_night(h) == night]
     days: dict[datetime, dict[int, float]] = defaultdict(dict)
     for h, v in hourly.items():
-        local = h.astimezone(SHANGHAI)
+        local = h.astimezone(LOCAL_TZ)
         days[local.replace(hour=0)][local.hour] = v
     out = []
     for day, hours in sorted(days.items()):

@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from envpetition.localtime import LOCAL_TZ
 
 # CN codes this system reads as data uploads.
 DATA_COMMANDS = {
@@ -130,7 +129,7 @@ def parse_time(text: str) -> datetime:
         raise PacketError(f"DataTime {text!r}: {exc}") from None
     extra = digits[14:]
     micro = int(extra[:3].ljust(3, "0")) * 1000 if extra.isdigit() else 0
-    return moment.replace(microsecond=micro, tzinfo=SHANGHAI)
+    return moment.replace(microsecond=micro, tzinfo=LOCAL_TZ)
 
 
 def _parse_cp(cp: str, packet: Packet) -> None:

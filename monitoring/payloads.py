@@ -16,7 +16,8 @@ from typing import Any
 import orjson
 
 from envpetition.geo_crs import to_wgs84
-from monitoring.hj212 import SHANGHAI, parse_packet
+from envpetition.localtime import LOCAL_TZ, as_local
+from monitoring.hj212 import parse_packet
 
 Row = tuple[datetime, str, str, float | None, str | None, float | None, float | None, str | None]
 
@@ -52,7 +53,7 @@ def _time(value: Any) -> datetime:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not math.isfinite(value):
             raise PayloadError("ts is not finite")
-        return datetime.fromtimestamp(value, SHANGHAI)
+        return datetime.fromtimestamp(value, LOCAL_TZ)
     raise PayloadError("ts missing (ISO 8601 string or epoch seconds)")
 
 
@@ -61,7 +62,7 @@ def _iso_time(value: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise PayloadError(f"ts {value!r} is not ISO 8601") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    return moment if moment.tzinfo else as_local(moment)
 
 
 # Sensor ids and pollutant codes recur in every message: each distinct one is checked once.

@@ -13,15 +13,16 @@ import psycopg
 from psycopg.rows import dict_row
 
 from envpetition.errors import InvalidInput
+from envpetition.localtime import LOCAL_BIN_ORIGIN_SQL
 from monitoring.archive_reads import archived_buckets, archived_rows, archived_span, merge_buckets
+from monitoring.flags import VALID_READING_SQL
 
-# Readings that count: a value, and a data flag that is not maintenance, fault or calibration.
-VALID = "value is not null and (flag is null or flag in ('N', 'S', 'T'))"
+VALID = VALID_READING_SQL
 SERIES_SQL = {
     "raw": """select ts, value, flag from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
               order by ts limit %s""",
     # Computed from readings through the primary key: the same SQL with or without TimescaleDB.
-    "1m": """select date_bin('1 minute', ts, timestamptz '2000-01-01 00:00:00+08') as ts, avg(value) as value,
+    "1m": """select date_bin('1 minute', ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as ts, avg(value) as value,
                     count(value) as n, min(value) as min, max(value) as max
              from readings where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s
                and """ + VALID + """
@@ -30,7 +31,7 @@ SERIES_SQL = {
              where sensor_id = %s and pollutant = %s and bucket >= %s and bucket < %s and n > 0 order by bucket limit %s""",
 }
 BUCKETED_SQL = """
-select date_bin(%(bucket)s::interval, ts, timestamptz '2000-01-01 00:00+08') as bucket,
+select date_bin(%(bucket)s::interval, ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as bucket,
        pollutant, avg(value) as value, max(value) as peak, count(*) as n
 from readings
 where sensor_id = %(sensor)s and ts >= %(start)s and ts < %(end)s and """ + VALID + """

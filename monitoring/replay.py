@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from monitoring.hj212 import SHANGHAI
+from envpetition.localtime import LOCAL_TZ
 from monitoring.publish import Publisher
 
 Event = tuple[datetime, str, bytes]  # (event time, sensor id, payload)
@@ -37,7 +37,7 @@ def _hj212_events(path: Path, mns: dict[str, str], interval: timedelta) -> Itera
             mn_start = packet.find(b"MN=") + 3
             mn = packet[mn_start:packet.find(b";", mn_start)].decode()
             dt_start = packet.find(b"DataTime=") + 9
-            data_time = datetime.strptime(packet[dt_start:dt_start + 14].decode(), "%Y%m%d%H%M%S").replace(tzinfo=SHANGHAI)
+            data_time = datetime.strptime(packet[dt_start:dt_start + 14].decode(), "%Y%m%d%H%M%S").replace(tzinfo=LOCAL_TZ)
             # Sent when the interval has ended.
             yield data_time + interval, mns.get(mn, mn), packet + b"\r\n"
 

@@ -20,12 +20,12 @@ from typing import Any
 
 import psycopg
 
+from envpetition.db import copy_rows
+from envpetition.localtime import LOCAL_BIN_ORIGIN_SQL as BUCKET_ORIGIN
+from monitoring.flags import VALID_FLAGS, VALID_FLAGS_SQL
 from monitoring.payloads import Row
 
-VALID_FLAGS_SQL = "(flag is null or flag in ('N', 'S', 'T'))"
-VALID_FLAGS = frozenset({None, "N", "S", "T"})
-# Day and 1 h buckets start at local midnight / on the hour in Asia/Shanghai.
-BUCKET_ORIGIN = "timestamptz '2000-01-01 00:00:00+08'"
+__all__ = ["BUCKET_ORIGIN", "VALID_FLAGS"]
 
 CREATE_STAGING = """
 create temp table if not exists staging_readings (
@@ -109,7 +109,7 @@ def store_rows(conn: psycopg.Connection[Any], rows: Sequence[Row], *, maintain_r
         return 0
     try:
         with conn.transaction():  # a savepoint: a failed COPY leaves the caller's transaction usable
-            _copy(conn, COPY_READINGS, rows)
+            copy_rows(conn, COPY_READINGS, COPY_TYPES, rows)
     except psycopg.errors.UniqueViolation:
         return _store_through_staging(conn, rows, maintain_rollups=maintain_rollups)
     if maintain_rollups:
@@ -117,16 +117,8 @@ def store_rows(conn: psycopg.Connection[Any], rows: Sequence[Row], *, maintain_r
     return len(rows)
 
 
-def _copy(conn: psycopg.Connection[Any], statement: str, rows: Sequence[Sequence[Any]],
-          types: list[str] = COPY_TYPES) -> None:
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
-
-
 def _store_through_staging(conn: psycopg.Connection[Any], rows: Sequence[Row], *, maintain_rollups: bool) -> int:
-    _copy(conn, COPY_STAGING, rows)
+    copy_rows(conn, COPY_STAGING, COPY_TYPES, rows)
     with conn.cursor() as cur:
         if maintain_rollups:
             result = cur.execute(INSERT_AND_ROLL_UP).fetchone()
@@ -198,5 +190,5 @@ class HourlyRollups:
 
 def upsert_hourly_rollups(conn: psycopg.Connection[Any], rollups: Sequence[Rollup]) -> None:
     if rollups:
-        _copy(conn, COPY_STAGING_ROLLUPS, rollups, ROLLUP_TYPES)
+        copy_rows(conn, COPY_STAGING_ROLLUPS, ROLLUP_TYPES, rollups)
         conn.execute(UPSERT_ROLLUPS)

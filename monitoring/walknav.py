@@ -4,7 +4,7 @@ The background at each point is the ``percentile`` of the values within ``window
 the same pollutant along the track; a point is a hotspot when it exceeds ``factor`` times the
 background and the background by ``min_excess``. Hotspot points less than ``merge_gap`` apart form one peak
 (one crossing of a plume), kept at its maximum. Each peak is attached to the nearest enterprise and community; distances are in
-metres in UTM zone 50N (EPSG:32650, Tongling).
+metres in the city's metric projection (``envpetition.geo_crs``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 import psycopg
 
 from envpetition.areas import current_areas
+from envpetition.localtime import LOCAL_TZ_NAME
 from monitoring.nearest import nearest
 
 SELECT_TRACK = """
@@ -103,7 +104,7 @@ def find_and_store_peaks(conn: psycopg.Connection[Any], *, start: datetime, end:
         for sensor_id, pollutant in conn.execute(MOBILE_SERIES, (start, end)).fetchall():
             rows = conn.execute(SELECT_TRACK, (sensor_id, pollutant, start, end)).fetchall()
             track = pd.DataFrame(rows, columns=["ts", "value", "lon", "lat"])
-            track["ts"] = pd.to_datetime(track["ts"], utc=True).dt.tz_convert("Asia/Shanghai")
+            track["ts"] = pd.to_datetime(track["ts"], utc=True).dt.tz_convert(LOCAL_TZ_NAME)
             peaks = find_peaks(track, **options)
             attach_nearest(peaks, areas)
             for p in peaks:

@@ -123,9 +123,9 @@ def test_two_of_every_process_lose_and_duplicate_nothing(fresh_database_url: str
     cli = [sys.executable, "-m", "envpetition"]
     commands = [
         *([*cli, "serve", "--port", str(p)] for p in ports),
-        *([*cli, "monitor", "run", "--client-id", f"hz-{i}", "--share-group", "hz", "--analyse-every", "0"] for i in (1, 2)),
-        *([*cli, "dispatcher", "--every", "0.5"] for _ in (1, 2)),
-        *([*cli, "escalation-scan", "--every", "1", "--at", "2027-03-01T12:00:00+08:00"] for _ in (1, 2)),
+        *([*cli, "workers", "run", "monitor", "--client-id", f"hz-{i}", "--share-group", "hz", "--analyse-every", "0"] for i in (1, 2)),
+        *([*cli, "workers", "run", "dispatcher", "--every", "0.5"] for _ in (1, 2)),
+        *([*cli, "workers", "run", "escalation", "--every", "1", "--at", "2027-03-01T12:00:00+08:00"] for _ in (1, 2)),
     ]
     logs = [open(tmp_path / f"p{i}.log", "wb") for i in range(len(commands))]  # noqa: SIM115 - closed below
     processes = [subprocess.Popen(c, env=env, stdout=log, stderr=log) for c, log in zip(commands, logs, strict=True)]
@@ -176,6 +176,6 @@ def test_two_of_every_process_lose_and_duplicate_nothing(fresh_database_url: str
     assert count(url, "select count(*) from escalations") == count(url, "select count(distinct (clock_id, threshold)) from escalations")
     assert count(url, "select count(*) from case_events where kind = 'time_escalated'") == count(url, "select count(*) from escalations")
     # Both scanners ran rounds side by side (which one finds the work first is a race).
-    scanner_logs = [(tmp_path / f"p{i}.log").read_text() for i, c in enumerate(commands) if "escalation-scan" in c]
+    scanner_logs = [(tmp_path / f"p{i}.log").read_text() for i, c in enumerate(commands) if "escalation" in c]
     assert all('"fired"' in text for text in scanner_logs)
     assert city

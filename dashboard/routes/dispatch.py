@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from dashboard.deps import current_user, get_conn, require_role
+from dashboard.dispatch_queries import case_with_complaints
 from dispatch import assignment, followup, kpi, ladder, lifecycle, orders, outbox, supervision, views
 from dispatch import deadlines as rules
 from dispatch.cases import NewCase, open_case
@@ -22,7 +23,9 @@ from dispatch.escalation import scan
 from dispatch.policy import calendar_around, load_policy
 from envpetition import auth
 from envpetition.errors import Forbidden, InvalidInput
+from envpetition.localtime import as_local
 from envpetition.runtime import local_now
+from ingest import intake
 
 router = APIRouter(prefix="/api/dispatch", tags=["dispatch"])
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
@@ -123,14 +126,14 @@ class RoutingIn(BaseModel):
 
 
 def _local(moment: datetime | None) -> datetime | None:
-    return rules.local(moment) if moment is not None else None
+    return as_local(moment) if moment is not None else None
 
 
 @router.get("/deadlines")
 def deadlines(conn: Conn, user: Reader, received: datetime, priority: Priority,
               investigated: datetime | None = None) -> dict[str, Any]:
     """Every clock's due time for a complaint received at ``received`` (ISO 8601, +08:00)."""
-    start, inv = rules.local(received), _local(investigated)
+    start, inv = as_local(received), _local(investigated)
     policy = load_policy(conn)
     clocks = rules.compute_clocks(policy, calendar_around(conn, start, inv), received=start, priority=priority,
                                   investigated=inv)
@@ -154,13 +157,13 @@ def create_case(conn: Conn, user: Office, body: CaseIn) -> dict[str, Any]:
                   enterprise_id=body.enterprise_id, grid_id=body.grid_id, lon=body.lon, lat=body.lat,
                   proactive=body.proactive, auto_dispatch=body.auto_dispatch)
     case_id = open_case(conn, new, actor=user.username, role=user.role, now=now)
-    return views.case_detail(conn, case_id)
+    return case_with_complaints(conn, case_id)
 
 
 @router.get("/cases/{case_id}")
 def get_case(conn: Conn, user: Reader, case_id: int) -> dict[str, Any]:
-    """The case with events, clocks, escalations, orders, refusals, supervision and votes."""
-    return views.case_detail(conn, case_id)
+    """The case with events, clocks, escalations, orders, refusals, supervision, votes and complaints."""
+    return case_with_complaints(conn, case_id)
 
 
 @router.post("/cases/{case_id}/actions")
@@ -224,7 +227,7 @@ def clock_board(conn: Conn, user: Reader, team_id: int | None = None,
 def supervise(conn: Conn, user: Leader, case_id: int, body: SupervisionIn) -> dict[str, Any]:
     order = supervision.issue_supervision_order(conn, case_id, actor=user.username, role=user.role,
                                                 instruction=body.instruction,
-                                                deadline_at=rules.local(body.deadline_at), now=local_now())
+                                                deadline_at=as_local(body.deadline_at), now=local_now())
     return {"supervision_order_id": order}
 
 
@@ -302,7 +305,7 @@ def staff_vote(conn: Conn, user: Office, case_id: int, body: VoteIn) -> dict[str
 @router.post("/receipts/{token}/vote", status_code=201)
 def receipt_vote(conn: Conn, token: Annotated[str, Path(min_length=4, max_length=200)], body: VoteIn) -> dict[str, Any]:
     """The complainant's own vote with the receipt token (no account). Answers only the outcome."""
-    result = followup.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment)
+    result = intake.vote_by_receipt(conn, token, body.verdict, now=local_now(), comment=body.comment)
     return {"verdict": result["verdict"], "reopened": result["reopened"]}
 
 

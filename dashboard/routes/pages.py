@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from dashboard import queries
 from dashboard.deps import SESSION_COOKIE
+from dashboard.dispatch_queries import case_with_complaints
 from dashboard.map_figure import hotspot_map
 from dashboard.templating import Conn, PageUser, templates
 from dispatch import views
@@ -67,7 +68,7 @@ def home(request: Request, conn: Conn, user: PageUser) -> Response:
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Response:
     """One case: history, clocks, the complaints' texts. No complainant identity on this page."""
-    case = views.case_detail(conn, case_id)  # NotFound → 404
+    case = case_with_complaints(conn, case_id)  # NotFound → 404
     ladder_view = None
     if auth.may(user.role, auth.LEADERS):
         ladder_view = {"label": LEVEL_LABELS.get(case["level"], case["level"]),

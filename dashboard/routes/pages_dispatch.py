@@ -22,6 +22,7 @@ from dispatch.states import TRANSITIONS
 from envpetition import auth
 from envpetition.errors import DomainError, Forbidden, InvalidInput, NotFound
 from envpetition.runtime import local_now
+from ingest import intake
 from ingest.classify import CATEGORY_LABELS
 from ingest.intake import receipt as complaint_receipt
 from ingest.privacy import mask_name, mask_phone
@@ -214,7 +215,7 @@ def receipt_vote(request: Request, conn: Conn, token: Token, verdict: Annotated[
                  comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """The complainant's satisfaction vote; "unsatisfied" reopens the case (dispatch does it)."""
     try:
-        result = followup.vote_by_receipt(conn, token, verdict, now=local_now(), comment=comment.strip() or None)
+        result = intake.vote_by_receipt(conn, token, verdict, now=local_now(), comment=comment.strip() or None)
     except NotFound:
         return _refused(request, None, "回执不存在 / receipt not found", 404)
     except DomainError as exc:

@@ -12,7 +12,7 @@ from dashboard.series_figure import sensor_figure, trace_figure
 from dashboard.templating import Conn, PageUser, templates
 from envpetition import auth
 from envpetition.errors import InvalidInput
-from envpetition.runtime import LOCAL_TZ
+from envpetition.localtime import as_local
 from monitoring.queries import bucketed, series, span
 from monitoring.sensors import list_sensors
 from monitoring.trace import case_trace
@@ -28,7 +28,7 @@ def _parse_local(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise InvalidInput(f"时间格式错误 / bad time {value!r}; use YYYY-MM-DDTHH:MM") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
+    return as_local(parsed)
 
 
 @router.get("/monitoring", response_class=HTMLResponse)

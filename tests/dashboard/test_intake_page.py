@@ -5,6 +5,7 @@ import shapely
 from envpetition.areas import Area, save_area
 from envpetition.db import connect
 from envpetition.runtime import local_now
+from envpetition.teams import save_team
 
 
 def _city(url):
@@ -12,7 +13,7 @@ def _city(url):
         now = local_now()
         save_area(c, Area("community", "焦化新村", shapely.box(117.80, 30.94, 117.81, 30.95)), now=now)
         save_area(c, Area("grid", "第一网格", shapely.box(117.79, 30.93, 117.82, 30.96), attributes={"team": "执法一队"}), now=now)
-        c.execute("insert into teams (name) values ('执法一队')")
+        save_team(c, "执法一队")
 
 
 def test_intake_registers_and_shows_where_it_landed(app_client, make_user, fresh_database_url):

@@ -14,6 +14,7 @@ from dispatch.cases import NewCase, attach_complaint, open_case
 from envpetition.calendar import seed_calendar
 from envpetition.db import connect
 from envpetition.runtime import local_now
+from envpetition.teams import save_team
 
 NAME, PHONE, TOKEN = "张三丰", "13900001234", "tok-receipt-abc123"
 MASKED_NAME, MASKED_PHONE = "张**", "139****1234"
@@ -23,17 +24,17 @@ def _seed(url: str) -> dict[str, Any]:
     now = local_now()
     with connect(url, autocommit=True) as c:
         seed_calendar(c, [now.year, now.year + 1])
-        team_a = c.execute("insert into teams (name) values ('西区执法队') returning id").fetchone()[0]
-        team_b = c.execute("insert into teams (name) values ('东区执法队') returning id").fetchone()[0]
+        team_a, _ = save_team(c, "西区执法队")
+        team_b, _ = save_team(c, "东区执法队")
         hot = open_case(c, NewCase("焦化新村夜间异味", opened_at=now - timedelta(hours=3), priority="emergency",
                                    categories=["odour"], team_id=team_a), actor="intake", role="intake", now=now)
         other = open_case(c, NewCase("东区工地夜间噪声", opened_at=now, team_id=team_b), actor="intake", role="intake", now=now)
         stuck = open_case(c, NewCase("铜化厂界粉尘", opened_at=now - timedelta(hours=1), priority="urgent",
                                      team_id=team_a), actor="intake", role="intake", now=now)
         complaint = c.execute(
-            "insert into complaints (channel, external_id, received_at, text, address, receipt_token) "
-            "values ('12369', 'R-1', %s, '晚上有刺鼻气味,窗户都不敢开', '铜官区焦化新村3栋', %s) returning id",
-            (now - timedelta(hours=3), TOKEN)).fetchone()[0]
+            "insert into complaints (channel, external_id, received_at, text, address, receipt_token, case_id) "
+            "values ('12369', 'R-1', %s, '晚上有刺鼻气味,窗户都不敢开', '铜官区焦化新村3栋', %s, %s) returning id",
+            (now - timedelta(hours=3), TOKEN, hot)).fetchone()[0]
         c.execute("insert into complainant_contacts (complaint_id, name, phone) values (%s, %s, %s)", (complaint, NAME, PHONE))
         attach_complaint(c, hot, complaint, actor="intake", now=now)
         ladder.refuse(c, stuck, actor="li", role="team_member", reason="涉及企业停产,执法队无权决定",

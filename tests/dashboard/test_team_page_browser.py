@@ -5,13 +5,14 @@ from envpetition import auth
 from envpetition.calendar import seed_calendar
 from envpetition.db import connect
 from envpetition.runtime import local_now
+from envpetition.teams import save_team
 
 
 def _seed(url):
     now = local_now()
     with connect(url, autocommit=True) as c:
         seed_calendar(c, [now.year])
-        team = c.execute("insert into teams (name) values ('西区执法队') returning id").fetchone()[0]
+        team, _ = save_team(c, "西区执法队")
         auth.create_user(c, "li", "browser-pass-1", "team_member", display_name="执法队员 李强", team_id=team)
         case_id = open_case(c, NewCase("焦化新村夜间异味", opened_at=now, priority="urgent", team_id=team),
                             actor="intake", role="intake", now=now)

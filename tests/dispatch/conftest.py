@@ -11,6 +11,7 @@ import shapely
 
 from envpetition.areas import Area, save_area
 from envpetition.calendar import seed_calendar
+from envpetition.teams import save_team
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -28,8 +29,7 @@ def make_city(conn: Any) -> dict[str, int]:
     east, _ = save_area(conn, Area("grid", "东网格", shapely.box(117.85, 30.90, 117.90, 30.95)), now=now)
     ids = {"west_grid": west, "east_grid": east}
     for key, name, grid in (("west_team", "西区执法队", west), ("east_team", "东区执法队", east)):
-        row = conn.execute("insert into teams (name, grid_id) values (%s, %s) returning id", (name, grid)).fetchone()
-        ids[key] = row[0]
+        ids[key], _ = save_team(conn, name, grid_id=grid)
     return ids
 
 

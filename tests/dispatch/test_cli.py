@@ -32,7 +32,7 @@ def run(fresh_database_url, mqtt_url, tmp_path):
     (["--received", "2026-09-19T02:00:00Z", "--priority", "normal"], {"arrive": "2026-09-21T08:30:00+08:00"}),
 ])
 def test_deadlines_json(run, args, expected):
-    code, out = run("deadlines", *args, "--json")
+    code, out = run("policy", "deadlines", *args, "--json")
     assert code == 0, out
     clocks = json.loads(out.strip().splitlines()[-1])["clocks"]
     assert {k: clocks[k] for k in expected} == expected
@@ -40,9 +40,9 @@ def test_deadlines_json(run, args, expected):
 
 
 def test_deadlines_bad_input(run):
-    code, out = run("deadlines", "--received", "yesterday", "--priority", "normal", "--json")
+    code, out = run("policy", "deadlines", "--received", "yesterday", "--priority", "normal", "--json")
     assert code == 2 and "ISO 8601" in out
-    code, out = run("deadlines", "--received", "2026-10-01T10:00", "--priority", "soon", "--json")
+    code, out = run("policy", "deadlines", "--received", "2026-10-01T10:00", "--priority", "soon", "--json")
     assert code == 2
 
 
@@ -61,11 +61,11 @@ def test_case_commands(run):
     detail = json.loads(out)
     assert [e["kind"] for e in detail["events"]] == ["registered", "accept", "escalated"]
     assert {c["kind"] for c in detail["clocks"]} == {"accept", "dispatch", "arrive", "close"}
-    code, out = run("escalation-scan", "--at", "2026-10-12T10:00:00+08:00")
+    code, out = run("workers", "run", "escalation", "--at", "2026-10-12T10:00:00+08:00")
     assert code == 0 and json.loads(out)["fired"] >= 3
-    code, out = run("ledger", "unresolved")
+    code, out = run("report", "ledger", "unresolved")
     assert code == 0 and json.loads(out)[0]["case_id"] == case_id
-    code, out = run("policy")
+    code, out = run("policy", "show")
     assert json.loads(out)["version"] == 1
 
 
@@ -76,7 +76,7 @@ def test_dispatcher_once_sends_the_queued_order(run, fresh_database_url):
         make_city(conn)
     code, out = run("case", "open", "--title", "异味", "--lon", "117.82", "--lat", "30.92", "--role", "intake")
     assert code == 0, out
-    code, out = run("dispatcher", "--once")
+    code, out = run("workers", "run", "dispatcher", "--once")
     assert code == 0, out
     assert json.loads(out.strip().splitlines()[-1])["orders"]["sent"] == 1
     with connect(fresh_database_url, autocommit=True) as conn:

@@ -50,7 +50,11 @@ def test_open_case_keeps_the_contract_without_dispatch(conn, city):
     cid = conn.execute("insert into complaints (channel, external_id, received_at, text) values "
                        "('12369', 'x1', %s, 'smell') returning id", (NOW,)).fetchone()[0]
     attach_complaint(conn, case_id, cid, actor="intake-1", now=NOW)
-    assert conn.execute("select case_id from complaints where id = %s", (cid,)).fetchone()[0] == case_id
+    events = conn.execute("select data from case_events where case_id = %s and kind = 'complaint_attached'",
+                          (case_id,)).fetchall()
+    assert events == [({"complaint_id": cid},)]
+    # the complaint's row is ingest's: dispatch records the link on the case only
+    assert conn.execute("select case_id from complaints where id = %s", (cid,)).fetchone()[0] is None
 
 
 def test_open_case_refuses_unknown_priority(conn, city):

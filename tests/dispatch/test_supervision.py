@@ -11,6 +11,7 @@ from dispatch import followup, kpi, supervision
 from dispatch.escalation import scan
 from dispatch.lifecycle import transition
 from envpetition.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ingest import intake
 from tests.dispatch.conftest import at
 from tests.dispatch.test_lifecycle import new_case
 
@@ -91,17 +92,17 @@ def test_unsatisfied_vote_by_receipt_reopens_and_enters_the_ledger(conn, city):
     conn.execute("insert into complaints (channel, external_id, received_at, text, case_id, receipt_token) "
                  "values ('12369', 'r1', %s, '异味', %s, 'tok-123')", (T0, case_id))
     with pytest.raises(Conflict, match="after the reply"):
-        followup.vote_by_receipt(conn, "tok-123", "unsatisfied", now=T0)
+        intake.vote_by_receipt(conn, "tok-123", "unsatisfied", now=T0)
     walk(conn, city, case_id, until="reply")
     followup.record_follow_up(conn, case_id, actor="坐席", role="intake", method="phone", notes="回访", now=T0)
-    result = followup.vote_by_receipt(conn, "tok-123", "unsatisfied", now=at("2026-10-12 10:00"), comment="还是有味")
+    result = intake.vote_by_receipt(conn, "tok-123", "unsatisfied", now=at("2026-10-12 10:00"), comment="还是有味")
     assert result["reopened"] is True
     assert conn.execute("select state from cases where id = %s", (case_id,)).fetchone()[0] == "reopened"
     assert [r["case_id"] for r in supervision.ledger(conn, "unsatisfied")] == [case_id]
     meeting = supervision.weekly_meeting_list(conn, now=at("2026-10-12 10:00"))
     assert ("unsatisfied", case_id) in [(i["source"], i["case_id"]) for i in meeting["items"]]
     with pytest.raises(NotFound):
-        followup.vote_by_receipt(conn, "nope", "satisfied", now=T0)
+        intake.vote_by_receipt(conn, "nope", "satisfied", now=T0)
     with pytest.raises(InvalidInput):
         followup.vote(conn, case_id, "meh", via="staff", now=T0, actor="x")
 

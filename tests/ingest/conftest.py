@@ -61,7 +61,7 @@ def city(conn: psycopg.Connection[Any], tmp_path: Path) -> dict[str, int]:
 @pytest.fixture
 def ctx(conn: psycopg.Connection[Any], city: dict[str, int]) -> Any:
     """An intake context over the tiny city."""
-    from ingest.service import IntakeContext
+    from ingest.batch import IntakeContext
 
     return IntakeContext.load(conn)
 

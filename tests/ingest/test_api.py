@@ -117,8 +117,8 @@ def test_api_complaints_are_deduplicated_against_stored_ones(city_app, make_user
 
 
 def test_placed_row_is_not_quarantined_again_on_reimport(city_app, make_user, fresh_database_url, tmp_path):
+    from ingest.batch import IntakeContext
     from ingest.importer import import_file
-    from ingest.service import IntakeContext
 
     from .conftest import HEADER_12369, write_csv
 

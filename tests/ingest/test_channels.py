@@ -127,7 +127,7 @@ def test_mapping_file_must_name_text_and_date(tmp_path):
     (True, "2026-10-10T08:30:00+08:00"),    # a history import: registered when the hotline took it
 ])
 def test_backfill_registers_cases_at_receipt_time(conn, city, tmp_path, backfill, registered_at):
-    from ingest.service import IntakeContext
+    from ingest.batch import IntakeContext
 
     path = write_csv(tmp_path / "h.csv", HEADER_12369, ["H1,2026-10-10 08:30:00,,,,,117.805,30.905,,小区里臭味很重"])
     _, (r,) = run_import(conn, path, IntakeContext.load(conn, backfill=backfill))

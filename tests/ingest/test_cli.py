@@ -49,7 +49,7 @@ def test_import_areas_complaints_and_locate(fresh_database_url, mqtt_url, tmp_pa
     assert json.loads(again.output.strip().splitlines()[-1])["duplicates"] == 1
 
     lon, lat = (float(v) for v in wgs84_to_gcj02(117.8155, 30.9052))
-    located = run(["locate", "--lon", str(lon), "--lat", str(lat), "--crs", "gcj02", "--json"],
+    located = run(["areas", "locate", "--lon", str(lon), "--lat", str(lat), "--crs", "gcj02", "--json"],
                   fresh_database_url, mqtt_url, tmp_path)
     answer = json.loads(located.output.strip().splitlines()[-1])
     assert answer["community"] == "阳光花园二期" and answer["team"] == "第一执法队" and answer["input"]["crs"] == "gcj02"
@@ -62,11 +62,11 @@ def test_missing_mapping_and_bad_crs_are_clear_errors(fresh_database_url, mqtt_u
     path = write_csv(tmp_path / "x.csv", "a,b", ["1,2"])
     done = run(["complaints", "import", str(path), "--format", "mapped"], fresh_database_url, mqtt_url, tmp_path)
     assert done.exit_code != 0 and "--mapping" in done.output
-    done = run(["locate", "--lon", "117.8", "--lat", "30.9", "--crs", "mars"], fresh_database_url, mqtt_url, tmp_path)
+    done = run(["areas", "locate", "--lon", "117.8", "--lat", "30.9", "--crs", "mars"], fresh_database_url, mqtt_url, tmp_path)
     assert done.exit_code != 0 and "unknown CRS" in done.output
 
 
 def test_classify_command():
-    result = CliRunner().invoke(main, ["classify", "化工厂晚上偷排废气，很多人头晕呕吐", "--json"])
+    result = CliRunner().invoke(main, ["classify", "text", "化工厂晚上偷排废气，很多人头晕呕吐", "--json"])
     data = json.loads(result.output.strip().splitlines()[-1])
     assert "industrial_exhaust" in data["categories"] and data["priority"] == "emergency"

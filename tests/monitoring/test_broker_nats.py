@@ -47,7 +47,7 @@ def worker_env(database_url: str, broker: PrivateNats, topic_prefix: str) -> dic
 def test_nats_worker_sigkilled_mid_stream_stores_every_reading_once(nats: PrivateNats, fresh_database_url: str,
                                                                    topic_prefix: str) -> None:
     n = 10000
-    command = [sys.executable, "-m", "envpetition", "monitor", "run", "--client-id", "nats-kill", "--share-group", "",
+    command = [sys.executable, "-m", "envpetition", "workers", "run", "monitor", "--client-id", "nats-kill", "--share-group", "",
                "--analyse-every", "0"]
 
     def spawn() -> subprocess.Popen[bytes]:

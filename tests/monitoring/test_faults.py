@@ -85,7 +85,7 @@ def test_worker_sigkilled_mid_stream_stores_every_reading_once(
     n = 20000
     env = {**os.environ, "DATABASE_URL": fresh_database_url, "MQTT_URL": private_broker.url,
            "ENVPETITION_TOPIC_PREFIX": topic_prefix, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    command = [sys.executable, "-m", "envpetition", "monitor", "run", "--client-id", "fault-kill", "--share-group", ""]
+    command = [sys.executable, "-m", "envpetition", "workers", "run", "monitor", "--client-id", "fault-kill", "--share-group", ""]
 
     def spawn() -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -207,7 +207,7 @@ def test_two_worker_processes_share_the_stream_exactly_once(
 ) -> None:
     env = {**os.environ, "DATABASE_URL": fresh_database_url, "MQTT_URL": private_broker.url,
            "ENVPETITION_TOPIC_PREFIX": topic_prefix, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    parent = subprocess.Popen([sys.executable, "-m", "envpetition", "monitor", "run", "--processes", "2",
+    parent = subprocess.Popen([sys.executable, "-m", "envpetition", "workers", "run", "monitor", "--processes", "2",
                                "--client-id", "fault-shared", "--share-group", "g", "--analyse-every", "0"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
