@@ -264,7 +264,11 @@ def api_load(url: str, rate: float, seconds: float, home: Path) -> dict[str, flo
                 "api_requests": len(latencies), "api_errors": errors[0], "api_achieved_rps": round(achieved, 1)}
     finally:
         server.terminate()
-        server.wait(20)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:  # a loaded machine: requests still queued in it
+            server.kill()
+            server.wait(10)
         log.close()
 
 
@@ -333,7 +337,9 @@ def main() -> None:
         old_month = start + timedelta(days=max(0, min(archive_days - 30, args.days - 30)))
         case_id = a_case_in_range(urls["ours"])
         times = {k: query_times(u, sensor, hot_month, old_month, case_id) for k, u in urls.items()}
+        print(json.dumps({"query_ms": times}), flush=True)  # kept even if the API phase fails
         api = {k: api_load(u, args.rate, args.api_seconds, folder / f"home-{k}") for k, u in urls.items()}
+        print(json.dumps({"api": api}), flush=True)
         size = {k: sizes(u) for k, u in urls.items()}
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
