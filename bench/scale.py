@@ -176,36 +176,48 @@ def load_readings(urls: list[str], sites: list[tuple[str, float, float]], pollut
     return {"rows": rows, "csv_bytes": csv_bytes, "copy_rows_per_s": [round(rows / s) for s in seconds]}
 
 
-def timed(fn: Callable[[], Any], repeat: int = 5) -> float:
-    """Median milliseconds of ``repeat`` runs after one warm-up."""
-    fn()
-    runs = []
-    for _ in range(repeat):
-        began = time.perf_counter()
+def timed_pair(fns: dict[str, Callable[[], Any]], repeat: int = 5) -> dict[str, float]:
+    """Median milliseconds of each function, run alternately (ours, baseline, ours, …) after a warm-up,
+    so a busy moment of the machine falls on both."""
+    runs: dict[str, list[float]] = {k: [] for k in fns}
+    for fn in fns.values():
         fn()
-        runs.append((time.perf_counter() - began) * 1000)
-    return round(statistics.median(runs), 1)
+    for _ in range(repeat):
+        for key, fn in fns.items():
+            began = time.perf_counter()
+            fn()
+            runs[key].append((time.perf_counter() - began) * 1000)
+    return {k: round(statistics.median(v), 1) for k, v in runs.items()}
 
 
-def query_times(url: str, sensor: str, hot_month: datetime, old_month: datetime, case_id: int) -> dict[str, float]:
+def query_times(urls: dict[str, str], sensor: str, hot_month: datetime, old_month: datetime,
+                case_id: int) -> dict[str, dict[str, float]]:
+    """Each query on both databases, alternately: ``{"ours": {name: ms}, "baseline": {name: ms}}``."""
     from dashboard.map_figure import hotspot_map
     from dashboard.queries import areas_with_counts
     from dispatch.kpi import kpis
     from monitoring.queries import bucketed, span
     from monitoring.trace import case_trace
 
-    def series_page(month: datetime) -> Callable[[], Any]:
-        return lambda: (span(conn, sensor), bucketed(conn, sensor, month, month + timedelta(days=30), "1 hour"))
-
-    with connect(url, autocommit=True) as conn:
-        return {
-            "series_month_ms": timed(series_page(hot_month)),
-            "series_month_archived_ms": timed(series_page(old_month)),
-            "hotspots_ms": timed(lambda: hotspot_map(areas_with_counts(conn, "community")).to_json(), 3),
-            "trace_ms": timed(lambda: case_trace(conn, case_id), 3),
-            "kpi_month_ms": timed(lambda: kpis(conn, start=NOW.date().replace(day=1) - timedelta(days=31),
-                                               end=NOW.date().replace(day=1), now=NOW), 3),
-        }
+    conns = {k: connect(u, autocommit=True) for k, u in urls.items()}
+    month_start = NOW.date().replace(day=1)
+    queries: dict[str, Callable[[Any], Any]] = {
+        "series_month_ms": lambda c: (span(c, sensor), bucketed(c, sensor, hot_month, hot_month + timedelta(days=30), "1 hour")),
+        "series_month_archived_ms": lambda c: (span(c, sensor),
+                                               bucketed(c, sensor, old_month, old_month + timedelta(days=30), "1 hour")),
+        "hotspots_ms": lambda c: hotspot_map(areas_with_counts(c, "community")).to_json(),
+        "trace_ms": lambda c: case_trace(c, case_id),
+        "kpi_month_ms": lambda c: kpis(c, start=month_start - timedelta(days=31), end=month_start, now=NOW),
+    }
+    out: dict[str, dict[str, float]] = {k: {} for k in urls}
+    try:
+        for name, query in queries.items():
+            for key, ms in timed_pair({k: (lambda c=c, q=query: q(c)) for k, c in conns.items()}).items():
+                out[key][name] = ms
+    finally:
+        for c in conns.values():
+            c.close()
+    return out
 
 
 def api_load(url: str, rate: float, seconds: float, home: Path) -> dict[str, float]:
@@ -229,7 +241,7 @@ def api_load(url: str, rate: float, seconds: float, home: Path) -> dict[str, flo
                     raise RuntimeError(f"serve exited: {(home / 'serve.log').read_text()[-2000:]}") from None
                 time.sleep(0.2)
         with connect(url, autocommit=True) as conn:
-            token = auth.login(conn, "bench", "bench-pass-1", now=NOW)
+            token = auth.login(conn, "bench", "bench-pass-1", now=datetime.now(TZ))  # the server checks expiry by the clock
         headers = {"Authorization": f"Bearer {token}"}
         latencies: list[float] = []
         errors = [0]
@@ -336,9 +348,11 @@ def main() -> None:
         hot_month = start + timedelta(days=args.days - 30)
         old_month = start + timedelta(days=max(0, min(archive_days - 30, args.days - 30)))
         case_id = a_case_in_range(urls["ours"])
-        times = {k: query_times(u, sensor, hot_month, old_month, case_id) for k, u in urls.items()}
+        times = query_times(urls, sensor, hot_month, old_month, case_id)
         print(json.dumps({"query_ms": times}), flush=True)  # kept even if the API phase fails
         api = {k: api_load(u, args.rate, args.api_seconds, folder / f"home-{k}") for k, u in urls.items()}
+        if any(a["api_errors"] for a in api.values()):
+            print(f"WARNING: failed API requests {[a['api_errors'] for a in api.values()]}", flush=True)
         print(json.dumps({"api": api}), flush=True)
         size = {k: sizes(u) for k, u in urls.items()}
     finally:
