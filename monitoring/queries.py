@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 
 from envpetition.errors import InvalidInput
 from envpetition.localtime import LOCAL_BIN_ORIGIN_SQL
+from monitoring.archive import archive_files
 from monitoring.archive_reads import archived_buckets, archived_rows, archived_span, merge_buckets
 from monitoring.flags import VALID_READING_SQL
 
@@ -36,6 +37,15 @@ select date_bin(%(bucket)s::interval, ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as b
 from readings
 where sensor_id = %(sensor)s and ts >= %(start)s and ts < %(end)s and """ + VALID + """
 group by 1, 2 order by 1
+"""
+# Hour-multiple buckets over archived days come from the hourly rollups, which are kept for ever and
+# count the same valid readings (late ones included) without opening the archive.
+ROLLUP_BUCKETED_SQL = """
+select date_bin(%(bucket)s::interval, bucket, """ + LOCAL_BIN_ORIGIN_SQL + """) as bucket,
+       pollutant, sum(total) / sum(n) as value, max(max) as peak, sum(n)::bigint as n
+from readings_1h
+where sensor_id = %(sensor)s and bucket >= %(start)s and bucket < %(end)s and n > 0
+group by 1, 2 order by 1, 2
 """
 SPAN_SQL = "select min(ts), max(ts) from readings where sensor_id = %s"
 EXCEEDANCES_SQL = """
@@ -68,11 +78,20 @@ def series(conn: psycopg.Connection[Any], sensor_id: str, pollutant: str, start:
 def bucketed(conn: psycopg.Connection[Any], sensor_id: str, start: datetime, end: datetime,
              bucket: str) -> list[dict[str, Any]]:
     """Every pollutant of one sensor averaged into buckets of ``bucket`` (e.g. '10 minutes'), local midnight origin."""
+    params = {"bucket": bucket, "sensor": sensor_id, "start": start, "end": end}
     with conn.cursor(row_factory=dict_row) as cur:
-        hot = list(cur.execute(BUCKETED_SQL, {"bucket": bucket, "sensor": sensor_id, "start": start, "end": end}))
         width = cur.execute("select %s::interval", (bucket,)).fetchone()["interval"]  # type: ignore[index]
-    old = archived_buckets(conn, sensor_id, start, end, width)
+        archived = bool(archive_files(conn, start, end))
+        if archived and _whole_hours(width, start, end):
+            return list(cur.execute(ROLLUP_BUCKETED_SQL, params))
+        hot = list(cur.execute(BUCKETED_SQL, params))
+    old = archived_buckets(conn, sensor_id, start, end, width) if archived else {}
     return merge_buckets(hot, old, ts_key="bucket", peak_only=True) if old else hot
+
+
+def _whole_hours(width: timedelta, start: datetime, end: datetime) -> bool:
+    hour = timedelta(hours=1)
+    return width % hour == timedelta(0) and all(t.timestamp() % 3600 == 0 for t in (start, end))
 
 
 def span(conn: psycopg.Connection[Any], sensor_id: str) -> tuple[datetime | None, datetime | None]:

@@ -126,6 +126,7 @@ def answers(conn: psycopg.Connection[Any]) -> dict[str, Any]:
         "1m": queries.series(conn, "S01", "a21001", start, end, "1m"),
         "1h": queries.series(conn, "S01", "a21001", start, end, "1h"),
         "bucketed": queries.bucketed(conn, "S01", start, end, "10 minutes"),
+        "bucketed_3h": queries.bucketed(conn, "S01", start, end, "3 hours"),  # archived days: from the rollups
         "span": queries.span(conn, "S01"),
         "exceedances": sorted((e["averaging"], e["started_at"], e["ended_at"], e["peak_value"]) for e in found["events"]),
         "wind": _wind(conn, D0 + timedelta(days=1, hours=2)),
@@ -149,7 +150,7 @@ def test_archived_days_are_dropped_and_every_query_answers_the_same(archived_cit
     assert len(before["raw"]) > 2000 and len(before["1m"]) > 1000 and before["wind"]["samples"] > 100
     for key in ("raw", "1h", "span", "exceedances", "wind"):
         assert after[key] == before[key], key
-    for key in ("1m", "bucketed"):
+    for key in ("1m", "bucketed", "bucketed_3h"):
         assert _rounded(after[key]) == _rounded(before[key]), key
 
 
