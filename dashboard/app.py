@@ -80,15 +80,18 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     from dashboard.routes import (
         core,
         dispatch,
+        incidents,
         ingest,
         monitoring,
         pages,
         pages_dispatch,
         pages_intake,
         pages_monitoring,
+        pages_trace,
     )
 
-    for module in (core, ingest, monitoring, dispatch, pages, pages_intake, pages_monitoring, pages_dispatch):
+    for module in (core, ingest, monitoring, incidents, dispatch, pages, pages_intake, pages_monitoring, pages_trace,
+                   pages_dispatch):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

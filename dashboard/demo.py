@@ -157,6 +157,17 @@ def import_complaints(services: Services, report: Report) -> None:
 
         summary = import_sample_complaints(conn, SAMPLE_DIR, now=local_now(), backfill=True, progress=progress)
     report.step("complaints", json.dumps(summary["total"], ensure_ascii=False))
+    group_incidents(services, report)
+
+
+def group_incidents(services: Services, report: Report) -> None:
+    """Air complaints into incidents: ingest's reader handed to monitoring's clustering."""
+    from ingest.views import air_complaints_after
+    from monitoring.incident_store import sync
+
+    with connect(services.database_url, autocommit=True) as conn:
+        counts = sync(conn, air_complaints_after, now=local_now())
+    report.step("incidents", json.dumps(counts))
 
 
 def simulate_handling(conn: Any, start: datetime, end: datetime, step: timedelta,

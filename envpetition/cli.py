@@ -109,6 +109,23 @@ def demo(settings: Settings, smoke: bool, port: int | None, speed: float) -> Non
 
 
 @main.group()
+def incidents() -> None:
+    """Incidents: air complaints grouped in space and time (traced with ``envpetition trace``)."""
+
+
+@incidents.command("sync")
+@click.pass_obj
+def incidents_sync(settings: Settings) -> None:
+    """Group new air complaints into incidents (ingest's complaints handed to monitoring's clustering)."""
+    from ingest.views import air_complaints_after
+    from monitoring.incident_store import sync
+
+    with ready_connection(settings) as conn:
+        counts = sync(conn, air_complaints_after, now=local_now())
+    echo_json(counts)
+
+
+@main.group()
 def workers() -> None:
     """Long-running processes (each runs until stopped; run several for more throughput)."""
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 COUNTS_BY_AREA = """
 select id, sum(n)::bigint from (
@@ -18,6 +19,12 @@ COUNTS_BY_CASE = "select case_id, count(*) from complaints where case_id = any(%
 FIRST_ADDRESSES = """
 select distinct on (case_id) case_id, address from complaints
 where case_id = any(%s) and address is not null order by case_id, id
+"""
+AIR_COMPLAINTS_AFTER = """
+select id, case_id, received_at, lon, lat, categories, text from complaints
+where id > %s and lon is not null and lat is not null and duplicate_of is null
+  and categories && array['odour', 'industrial_exhaust', 'smoke_dust']
+order by id limit %s
 """
 TABLE_COUNTS = "select 'complaints', count(*) from complaints union all select 'quarantine', count(*) from quarantine"
 
@@ -40,3 +47,13 @@ def first_addresses(conn: psycopg.Connection[Any], case_ids: Sequence[int]) -> d
 def table_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     """Row counts of ingest's tables (the home page's summary)."""
     return {name: int(n) for name, n in conn.execute(TABLE_COUNTS).fetchall()}
+
+
+def air_complaints_after(conn: psycopg.Connection[Any], after_id: int, limit: int) -> list[dict[str, Any]]:
+    """Located air complaints (odour, exhaust, smoke/dust) with id above ``after_id``, oldest id first.
+
+    What monitoring's incident clustering is fed (through the wiring layer: monitoring may not import
+    ingest). Duplicates (the same event reported again) are left out: an incident counts events.
+    """
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(AIR_COMPLAINTS_AFTER, (after_id, limit)))

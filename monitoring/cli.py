@@ -177,6 +177,8 @@ def monitor_peaks(settings: Settings, hours: int) -> None:
     click.echo(f"{len(peaks)} peaks", err=True)
 
 
-COMMANDS: list[click.Command] = [hj212_group, monitor_group, storage_group]
+from monitoring.trace_cli import trace_group  # noqa: E402
+
+COMMANDS: list[click.Command] = [hj212_group, monitor_group, trace_group, storage_group]
 # long-running processes, started as ``envpetition workers run NAME``
 WORKERS: dict[str, click.Command] = {"monitor": monitor_run}

@@ -1,4 +1,7 @@
-"""The pollution trace of a case: wind, nearby monitors, exceedances and ranked candidate sources.
+"""The old pollution trace of one case (3 km radius, proximity bonus, 45° wind step).
+
+Superseded by the incident trace (``monitoring/trace_service.py``, docs/trace.md); kept as the
+baseline that ``bench/trace_speed.py`` and ``bench/trace_eval.py`` measure the new trace against.
 
 Distances are measured in the metric CRS of ``envpetition.geo_crs`` (to each enterprise's centroid).
 """

@@ -264,9 +264,9 @@ def chronic(world: World) -> list[Complaint]:
 
 
 def episode_bursts(world: World) -> list[Complaint]:
-    rng = world.rng
     out = []
     for ep in EPISODES:
+        rng = np.random.default_rng(ep.seed) if ep.seed is not None else world.rng
         ent = world.ents[ep.source]
         w = np.array([0.3, 0.25, 0.2, 0.15, 0.1][: len(ep.affected)])
         used = set()

@@ -28,6 +28,7 @@ class Episode:
     categories: list[str]  # primary categories of the complaints
     extra: dict[str, float] = field(default_factory=dict)  # secondary category -> probability
     notes: str = ""
+    seed: int | None = None  # an episode added later draws from its own stream (the others stay put)
 
     @property
     def m0(self) -> int:
@@ -129,6 +130,26 @@ EPISODES = [
         ["odour"],
         {"industrial_exhaust": 0.12},
     ),
+    Episode(
+        "E6",
+        "绿能垃圾焚烧发电厂夜间恶臭远距离传输（东北偏东风）",
+        "odour",
+        _t("2026-10-03 21:00"),
+        _t("2026-10-04 03:00"),
+        "绿能垃圾焚烧发电厂",
+        ["a21001", "a21028", "a99990"],
+        {"a21001": 6.0, "a21028": 0.5, "a99990": 220.0},
+        65.0,
+        1.6,
+        "东北偏东风 1-2 m/s，夜间静稳",
+        ["焦化新村", "石城花园", "瑞龙公馆", "铜都花园", "世界花园"],
+        28,
+        ["odour"],
+        {"industrial_exhaust": 0.1},
+        "the hard kind: complaints 4-7 km downwind of the source; 铜化有机化工 (化工) lies nearer on"
+        " almost the same bearing and smells of something else",
+        seed=6006,
+    ),
 ]
 EPISODE_BY_ID = {e.id: e for e in EPISODES}
 # sensor readings that clearly rise during each episode (sensor id -> codes)
@@ -143,6 +164,7 @@ ELEVATED = {
     "E3": {"S05": ["a34001", "a34002", "a34004"]},
     "E4": {"N01": ["LA"]},
     "E5": {"S01": ["a21001", "a21028", "a24088", "a99990"], "S10": ["a24088"]},
+    "E6": {"S07": ["a21001", "a21028", "a99990"]},
 }
 
 # 72-hour windows written at 1-minute resolution (around E1 and E2)

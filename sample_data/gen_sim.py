@@ -172,8 +172,9 @@ def simulate_met(rng) -> Sim:
         if ep.kind == "noise":
             continue
         w = _episode_weight(ep)
+        r = np.random.default_rng(ep.seed) if ep.seed is not None else rng
         wdir = (wdir + w * angle_diff(ep.wind_from, wdir)) % 360
-        wspd = wspd * (1 - w) + w * ep.wind_speed * np.exp(0.15 * smooth_noise(rng, N_MINUTES, 20))
+        wspd = wspd * (1 - w) + w * ep.wind_speed * np.exp(0.15 * smooth_noise(r, N_MINUTES, 20))
     wdir = (wdir + 6.0 * smooth_noise(rng, N_MINUTES, 4)) % 360
     wspd = np.clip(wspd, 0.2, 9.0)
     tmean = 29.5 - 0.11 * (m / 1440.0) + 1.5 * _slow(rng, 36)
@@ -241,7 +242,7 @@ def build_emissions(rng, sim: Sim, enterprises) -> None:
     for ep in EPISODES:
         if ep.kind == "noise":
             continue
-        prof = profile(ep, N_MINUTES, rng)
+        prof = profile(ep, N_MINUTES, np.random.default_rng(ep.seed + 1) if ep.seed is not None else rng)
         for code, amp in ep.amplitude.items():
             key = (ep.source, code)
             sim.emis[key] = (sim.emis[key] + amp * prof).astype(np.float32)

@@ -21,8 +21,8 @@ TABLE_OWNERS = {
                     "dispatch"),
     **dict.fromkeys(("complaints", "complainant_contacts", "quarantine"), "ingest"),
     **dict.fromkeys(("sensors", "readings", "readings_1m", "readings_1h", "exceedances", "walknav_peaks",
-                     "readings_default", "readings_archive"),
-                    "monitoring"),
+                     "incidents", "incident_complaints", "incident_investigations", "readings_default",
+                     "readings_archive"), "monitoring"),
 }
 
 # Known violations still to remove, as "module: table". Nothing may be added here.

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from dashboard.series_figure import sensor_figure, trace_figure
+from dashboard.series_figure import sensor_figure
 from dashboard.templating import Conn, PageUser, templates
 from envpetition import auth
 from envpetition.errors import InvalidInput
-from envpetition.localtime import as_local
-from monitoring.queries import bucketed, series, span
+from envpetition.localtime import LOCAL_TZ_NAME, as_local
+from monitoring.incident_views import accuracy_by_month, list_incidents
+from monitoring.queries import bucketed, span
 from monitoring.sensors import list_sensors
-from monitoring.trace import case_trace
 
 router = APIRouter(include_in_schema=False)
 BUCKETS = {"1 minute": "1 分钟", "10 minutes": "10 分钟", "1 hour": "1 小时", "1 day": "1 天"}
@@ -52,36 +51,5 @@ def monitoring_page(
     return templates.TemplateResponse(request, "monitoring.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "sensors": all_sensors, "chosen": chosen,
         "figure": figure, "start": t0, "end": t1, "bucket": bucket, "buckets": BUCKETS,
-    })
-
-
-TRACE_PANELS = 4  # the nearest monitors shown as time series
-
-
-def _panel_pollutant(sensor: dict[str, Any], exceeded: set[tuple[str, str]]) -> str | None:
-    """The pollutant worth plotting: one that exceeded its limit here, else the first the monitor measures."""
-    for code in sensor["pollutants"]:
-        if (sensor["id"], code) in exceeded:
-            return str(code)
-    return str(sensor["pollutants"][0]) if sensor["pollutants"] else None
-
-
-@router.get("/cases/{case_id}/trace", response_class=HTMLResponse)
-def trace_page(request: Request, case_id: int, conn: Conn, user: PageUser) -> Response:
-    """The pollution trace of a case: wind, nearby monitors around the complaint, ranked candidate sources."""
-    trace = case_trace(conn, case_id)
-    if trace is None:
-        raise HTTPException(404, f"案件 {case_id} 不存在 / no case {case_id}")
-    exceeded = {(e["sensor_id"], e["pollutant"].split(":")[0]) for e in trace["exceedances"]}
-    panels = []
-    for sensor in trace["sensors"][:TRACE_PANELS]:
-        code = _panel_pollutant(sensor, exceeded)
-        if code:
-            rows = series(conn, sensor["id"], code, trace["start"], trace["end"], "1m")
-            if not rows:  # outside the minute-data windows: the hourly averages
-                rows = series(conn, sensor["id"], f"{code}:1h", trace["start"], trace["end"], "raw")
-            panels.append((f"{sensor['id']} {sensor['name']} · {code} · {sensor['distance_m']:.0f} m", code, rows))
-    figure = trace_figure(panels, trace["case"]["opened_at"]).to_json() if panels else None
-    return templates.TemplateResponse(request, "trace.html", {
-        "user": user, "role_label": auth.ROLE_LABELS[user.role], "trace": trace, "figure": figure,
+        "incidents": list_incidents(conn, min_size=2, limit=30), "accuracy": accuracy_by_month(conn, LOCAL_TZ_NAME),
     })
