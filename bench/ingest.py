@@ -38,6 +38,7 @@ from envpetition.migrate import migrate  # noqa: E402
 from envpetition.mqtt import new_client  # noqa: E402
 from envpetition.servers import ensure_database, with_database  # noqa: E402
 from monitoring.hj212 import build_packet  # noqa: E402
+from monitoring.partitions import ensure_partitions  # noqa: E402
 from monitoring.publish import Publisher  # noqa: E402
 from monitoring.worker import IngestWorker  # noqa: E402
 
@@ -299,6 +300,8 @@ def main() -> None:
     url = with_database(admin, name)
     with connect(url, autocommit=True) as c:
         migrate(c)
+        # Production housekeeping keeps the days being written partitioned (plain PostgreSQL).
+        ensure_partitions(c, T0, days_ahead=40)
     prefix = f"envpbench/{uuid.uuid4().hex[:8]}"
     size = {"single": 15000, "batch10": 4000, "hj212": 4000, "naive": 1000, "copy": 100000, "paced_s": 3} if args.quick \
         else {"single": 100000, "batch10": 20000, "hj212": 20000, "naive": 5000, "copy": 400000, "paced_s": 10}

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from dashboard.deps import LSN_COOKIE, LSN_COOKIE_SECONDS, LSN_HEADER, READ_METHODS
 from dashboard.guard import RequestGuard
 from dashboard.shedding import LoadShedder, request_limit
 from dashboard.templating import LoginRedirect, PageForbidden, templates
 from envpetition import auth
 from envpetition.db import create_pool
+from envpetition.db_routing import ReadRouter, replica_urls
 from envpetition.errors import DomainError
 from envpetition.servers import Services
 from envpetition.settings import Settings
@@ -30,9 +34,12 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         app.state.pool = create_pool(
             services.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
+        app.state.reads = ReadRouter(app.state.pool, replica_urls(settings.database_replica_url),
+                                     max_lag_s=settings.replica_max_lag_s, pool_max_size=settings.pool_max_size).open()
         try:
             yield
         finally:
+            app.state.reads.close()
             app.state.pool.close()
 
     app = FastAPI(
@@ -46,6 +53,21 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     # Outermost: a request over the limit is refused before anything reads its body or takes a connection.
     app.add_middleware(LoadShedder, limit=settings.max_requests_in_progress or request_limit(settings.pool_max_size))
     app.state.services = services
+
+    @app.middleware("http")
+    async def read_your_own_writes(request: Request, call_next: Any) -> Response:
+        """After a write, remember the primary's WAL position: the user's next pages wait for it."""
+        response: Response = await call_next(request)
+        reads: ReadRouter | None = getattr(app.state, "reads", None)
+        if reads is not None and reads.pools:
+            if request.method not in READ_METHODS and response.status_code < 400:
+                lsn = await run_in_threadpool(reads.primary_lsn)
+                response.set_cookie(LSN_COOKIE, lsn, max_age=LSN_COOKIE_SECONDS, httponly=True, samesite="lax")
+                response.headers[LSN_HEADER] = lsn
+            where = getattr(request.state, "read_from", None)
+            if where:
+                response.headers["X-Read-From"] = where
+        return response
 
     @app.exception_handler(LoginRedirect)
     async def login_redirect(request: Request, exc: LoginRedirect) -> RedirectResponse:

@@ -10,14 +10,34 @@ from fastapi import Depends, HTTPException, Request, Response
 
 from dashboard.guard import SESSION_COOKIE  # named once, next to the CSRF guard that reads it
 from envpetition import auth, permissions
+from envpetition.db_routing import ReadRouter, lsn_value
 from envpetition.runtime import local_now
 
 __all__ = ["SESSION_COOKIE", "action", "client_address", "current_user", "get_conn", "optional_user",
            "require_action", "require_role", "session_token", "set_session_cookie"]
 
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+# The primary's WAL position after this user's last write; reads wait for a replica that replayed it.
+LSN_COOKIE = "envp_lsn"
+LSN_HEADER = "X-Primary-LSN"  # API clients without cookies send it back in this header
+LSN_COOKIE_SECONDS = 600
+
+
 def get_conn(request: Request) -> Iterator[psycopg.Connection[Any]]:
-    """One pooled connection per request, autocommit; services open their own transactions."""
+    """One pooled connection per request, autocommit; services open their own transactions.
+
+    GET and HEAD go to a read replica when one is configured, up and recent enough
+    (envpetition/db_routing.py); everything else goes to the primary.
+    """
+    reads: ReadRouter | None = getattr(request.app.state, "reads", None)
+    if request.method in READ_METHODS and reads is not None and reads.pools:
+        after = lsn_value(request.headers.get(LSN_HEADER) or request.cookies.get(LSN_COOKIE))
+        with reads.read_connection(after) as (conn, where):
+            request.state.read_from = where
+            yield conn
+        return
+    request.state.read_from = "primary"
     with request.app.state.pool.connection() as conn:
         conn.autocommit = True
         yield conn

@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "ENVPETITION_DATABASE_URL")
     )
+    # Streaming standbys for reads (pages, GET API, bulletins, hotspots): one connection string or
+    # several postgresql:// URLs separated by commas. Writes always go to DATABASE_URL.
+    database_replica_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_REPLICA_URL", "ENVPETITION_DATABASE_REPLICA_URL")
+    )
+    replica_max_lag_s: float = 5.0
     mqtt_url: str | None = Field(default=None, validation_alias=AliasChoices("MQTT_URL", "ENVPETITION_MQTT_URL"))
     home: Path = Field(default_factory=default_home)
     http_host: str = "127.0.0.1"
@@ -39,6 +45,14 @@ class Settings(BaseSettings):
     map_label_tiles_url: str | None = None  # a second raster drawn over the first (天地图 cva_w annotations)
     map_tiles_attribution: str = ""
     map_vector_tiles: Path | None = None  # an MBTiles file of vector tiles, served by the app
+    # Raw readings stay in PostgreSQL this long, then go to Parquet files in archive_dir
+    # (plain PostgreSQL; TimescaleDB's retention policy says 400 days too). Rollups stay for ever.
+    readings_retention_days: int = 400
+    archive_dir: Path | None = None
+
+    @property
+    def readings_archive_dir(self) -> Path:
+        return self.archive_dir or self.home / "archive"
 
     @property
     def embedded_pg_dir(self) -> Path:

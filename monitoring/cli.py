@@ -11,6 +11,7 @@ import click
 
 from envpetition.cli_output import echo_json
 from envpetition.settings import Settings
+from monitoring.storage_cli import storage_group
 
 
 @click.group("hj212")
@@ -178,6 +179,6 @@ def monitor_peaks(settings: Settings, hours: int) -> None:
 
 from monitoring.trace_cli import trace_group  # noqa: E402
 
-COMMANDS: list[click.Command] = [hj212_group, monitor_group, trace_group]
+COMMANDS: list[click.Command] = [hj212_group, monitor_group, trace_group, storage_group]
 # long-running processes, started as ``envpetition workers run NAME``
 WORKERS: dict[str, click.Command] = {"monitor": monitor_run}

@@ -18,6 +18,7 @@ from dispatch.events import record_event
 from dispatch.views import open_proactive_case
 from envpetition.areas import current_areas
 from envpetition.localtime import LOCAL_BIN_ORIGIN_SQL
+from monitoring.archive_reads import archived_buckets, archived_rows, merge_buckets
 from monitoring.exceedances import MERGE_GAP, events_over, hourly_laeq, hourly_means, windows_for
 from monitoring.flags import VALID_READING_SQL
 from monitoring.limits import NOISE_CODE, Limit, applicable, load_limits, unit_factor
@@ -28,7 +29,7 @@ ACTOR = "monitoring"
 
 SELECT_FIXED_SENSORS = "select * from sensors where kind = 'fixed' and area_class is not null"
 SELECT_MINUTES = f"""
-select date_bin('1 minute', ts, {LOCAL_BIN_ORIGIN_SQL}), avg(value) from readings
+select date_bin('1 minute', ts, {LOCAL_BIN_ORIGIN_SQL}), avg(value), count(*) from readings
 where sensor_id = %s and pollutant = %s and ts >= %s and ts < %s and {VALID_READING_SQL}
 group by 1 order by 1
 """
@@ -60,16 +61,26 @@ def nearest_community(conn: psycopg.Connection[Any], lon: float, lat: float) -> 
     return nearest(current_areas(conn, ("community",)), [lon], [lat])[0]
 
 
+def _raw_valid(conn: psycopg.Connection[Any], sensor_id: str, code: str, start: datetime,
+               end: datetime) -> list[tuple[datetime, float]]:
+    rows = {ts: float(v) for ts, v in archived_rows(conn, start, end, ["ts", "value"], sensors=[sensor_id],
+                                                     pollutants=[code], valid_only=True)}
+    rows.update((ts, float(v)) for ts, v in conn.execute(SELECT_RAW_VALID, (sensor_id, code, start, end)).fetchall())
+    return sorted(rows.items())
+
+
 def _series(conn: psycopg.Connection[Any], sensor_id: str, code: str, start: datetime, end: datetime,
             noise: bool) -> tuple[list[tuple[datetime, float]], dict[datetime, float]]:
     if noise:
-        raw = [(ts, float(v)) for ts, v in conn.execute(SELECT_RAW_VALID, (sensor_id, code, start, end)).fetchall()]
+        raw = _raw_valid(conn, sensor_id, code, start, end)
         return raw, hourly_laeq(raw)
-    minutes = [(ts, float(v)) for ts, v in conn.execute(SELECT_MINUTES, (sensor_id, code, start, end)).fetchall()]
+    hot = [{"ts": ts, "value": float(v), "n": n} for ts, v, n in conn.execute(SELECT_MINUTES, (sensor_id, code, start, end))]
+    archived = archived_buckets(conn, sensor_id, start, end, timedelta(minutes=1), [code])
+    minutes = [(row["ts"], float(row["value"])) for row in merge_buckets(hot, archived, ts_key="ts", pollutant=code)]
     hourly = hourly_means(minutes)
     # Hourly packets (CN=2061, stored as CODE:1h) fill hours the minute data do not cover.
-    for ts, v in conn.execute(SELECT_RAW_VALID, (sensor_id, code + ":1h", start, end)).fetchall():
-        hourly.setdefault(ts, float(v))
+    for ts, v in _raw_valid(conn, sensor_id, code + ":1h", start, end):
+        hourly.setdefault(ts, v)
     return minutes, hourly
 
 

@@ -197,6 +197,16 @@ class Mqtt5Publisher(_Counting):
             self._reader.join(5)
 
 
+def _wait_acked(info: mqtt.MQTTMessageInfo, timeout: float) -> bool:
+    """Wait for one message's PUBACK; False on timeout."""
+    # A QoS 1 message published while the connection was down (rc NO_CONN) stays queued in paho and
+    # goes out again after the reconnect, but wait_for_publish raises for that rc instead of waiting.
+    if info.rc == mqtt.MQTT_ERR_NO_CONN:
+        info.rc = mqtt.MQTT_ERR_AGAIN
+    info.wait_for_publish(timeout)
+    return info.is_published()
+
+
 class PahoPublisher(_Counting):
     """MQTT 3.1.1 through paho, for brokers without MQTT 5."""
 
@@ -218,8 +228,7 @@ class PahoPublisher(_Counting):
         # rescanned on every PUBACK, which makes a long backlog quadratic.
         while len(self._pending) >= self.window:
             oldest = self._pending.popleft()
-            oldest.wait_for_publish(120)
-            if not oldest.is_published():
+            if not _wait_acked(oldest, 120):
                 raise TimeoutError(f"broker did not acknowledge message {oldest.mid} within 120 s")
         self._pending.append(self.client.publish(topic, payload, qos=1))
         self.published += 1
@@ -228,8 +237,7 @@ class PahoPublisher(_Counting):
         """Wait until the broker acknowledged every message published so far."""
         deadline = time.monotonic() + timeout
         for info in self._pending:
-            info.wait_for_publish(max(0.0, deadline - time.monotonic()))
-            if not info.is_published():
+            if not _wait_acked(info, max(0.0, deadline - time.monotonic())):
                 raise TimeoutError(f"broker did not acknowledge message {info.mid} within {timeout} s")
         self._pending.clear()
 

@@ -1,8 +1,12 @@
-"""One query API over readings and rollups (plain PostgreSQL tables or Timescale aggregates)."""
+"""One query API over readings and rollups (plain PostgreSQL tables or Timescale aggregates).
+
+Ranges older than the raw-reading retention read the Parquet archive too (monitoring/archive_reads.py);
+hourly rollups are kept for ever in ``readings_1h`` and need no archive.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -10,6 +14,8 @@ from psycopg.rows import dict_row
 
 from envpetition.errors import InvalidInput
 from envpetition.localtime import LOCAL_BIN_ORIGIN_SQL
+from monitoring.archive import archive_files
+from monitoring.archive_reads import archived_buckets, archived_rows, archived_span, merge_buckets
 from monitoring.flags import VALID_READING_SQL
 
 VALID = VALID_READING_SQL
@@ -25,6 +31,22 @@ SERIES_SQL = {
     "1h": """select bucket as ts, total / n as value, n, min, max from readings_1h
              where sensor_id = %s and pollutant = %s and bucket >= %s and bucket < %s and n > 0 order by bucket limit %s""",
 }
+BUCKETED_SQL = """
+select date_bin(%(bucket)s::interval, ts, """ + LOCAL_BIN_ORIGIN_SQL + """) as bucket,
+       pollutant, avg(value) as value, max(value) as peak, count(*) as n
+from readings
+where sensor_id = %(sensor)s and ts >= %(start)s and ts < %(end)s and """ + VALID + """
+group by 1, 2 order by 1
+"""
+# Hour-multiple buckets over archived days come from the hourly rollups, which are kept for ever and
+# count the same valid readings (late ones included) without opening the archive.
+ROLLUP_BUCKETED_SQL = """
+select date_bin(%(bucket)s::interval, bucket, """ + LOCAL_BIN_ORIGIN_SQL + """) as bucket,
+       pollutant, sum(total) / sum(n) as value, max(max) as peak, sum(n)::bigint as n
+from readings_1h
+where sensor_id = %(sensor)s and bucket >= %(start)s and bucket < %(end)s and n > 0
+group by 1, 2 order by 1, 2
+"""
 SPAN_SQL = "select min(ts), max(ts) from readings where sensor_id = %s"
 EXCEEDANCES_SQL = """
 select e.*, s.name as sensor_name from exceedances e join sensors s on s.id = e.sensor_id
@@ -38,13 +60,50 @@ def series(conn: psycopg.Connection[Any], sensor_id: str, pollutant: str, start:
     if resolution not in SERIES_SQL:
         raise InvalidInput(f"resolution must be one of {', '.join(SERIES_SQL)}")
     with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(SERIES_SQL[resolution], (sensor_id, pollutant, start, end, limit)).fetchall())
+        hot = list(cur.execute(SERIES_SQL[resolution], (sensor_id, pollutant, start, end, limit)).fetchall())
+    if resolution == "raw":
+        old = archived_rows(conn, start, end, ["ts", "value", "flag"], sensors=[sensor_id], pollutants=[pollutant])
+        if not old:
+            return hot
+        merged = {row["ts"]: row for row in ({"ts": t, "value": v, "flag": f} for t, v, f in old)}
+        merged.update((row["ts"], row) for row in hot)  # a reading in both places (mid-archive) counts once
+        return [merged[t] for t in sorted(merged)][:limit]
+    if resolution == "1m":
+        old_buckets = archived_buckets(conn, sensor_id, start, end, timedelta(minutes=1), [pollutant])
+        if old_buckets:
+            return merge_buckets(hot, old_buckets, ts_key="ts", pollutant=pollutant)[:limit]
+    return hot
+
+
+def bucketed(conn: psycopg.Connection[Any], sensor_id: str, start: datetime, end: datetime,
+             bucket: str) -> list[dict[str, Any]]:
+    """Every pollutant of one sensor averaged into buckets of ``bucket`` (e.g. '10 minutes'), local midnight origin."""
+    params = {"bucket": bucket, "sensor": sensor_id, "start": start, "end": end}
+    with conn.cursor(row_factory=dict_row) as cur:
+        width = cur.execute("select %s::interval", (bucket,)).fetchone()["interval"]  # type: ignore[index]
+        archived = bool(archive_files(conn, start, end))
+        if archived and _whole_hours(width, start, end):
+            return list(cur.execute(ROLLUP_BUCKETED_SQL, params))
+        hot = list(cur.execute(BUCKETED_SQL, params))
+    old = archived_buckets(conn, sensor_id, start, end, width) if archived else {}
+    return merge_buckets(hot, old, ts_key="bucket", peak_only=True) if old else hot
+
+
+def _whole_hours(width: timedelta, start: datetime, end: datetime) -> bool:
+    hour = timedelta(hours=1)
+    return width % hour == timedelta(0) and all(t.timestamp() % 3600 == 0 for t in (start, end))
 
 
 def span(conn: psycopg.Connection[Any], sensor_id: str) -> tuple[datetime | None, datetime | None]:
     """First and last reading time of one sensor."""
     row = conn.execute(SPAN_SQL, (sensor_id,)).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    first, last = (row[0], row[1]) if row else (None, None)
+    # The archive holds only days before the hot partitions: its oldest file with this sensor gives
+    # the first reading, and only with nothing hot is the newest file needed for the last.
+    old_first, old_last = archived_span(conn, sensor_id, need_last=last is None)
+    first = min(t for t in (first, old_first) if t is not None) if (first or old_first) else None
+    last = max(t for t in (last, old_last) if t is not None) if (last or old_last) else None
+    return first, last
 
 
 def exceedances(conn: psycopg.Connection[Any], start: datetime, end: datetime, limit: int = 500) -> list[dict[str, Any]]:

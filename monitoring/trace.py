@@ -17,13 +17,16 @@ from psycopg.rows import dict_row
 from dispatch.views import case_brief
 from envpetition.areas import current_areas
 from envpetition.geo_crs import distance_m
+from monitoring.archive_reads import archived_rows
 from monitoring.trace_rules import Candidate, bearing_deg, circular_mean_deg, rank_candidates
 
+WIND_CODES = ("a01008", "a01008:1h", "a01007", "a01007:1h")
 WIND = """
-select r.pollutant, r.value from readings r join sensors s on s.id = r.sensor_id
-where s.kind = 'met' and r.pollutant in ('a01008', 'a01008:1h', 'a01007', 'a01007:1h')
+select r.sensor_id, r.pollutant, r.ts, r.value from readings r join sensors s on s.id = r.sensor_id
+where s.kind = 'met' and r.pollutant = any(%s)
   and r.ts >= %s and r.ts < %s and r.value is not null and (r.flag is null or r.flag = 'N')
 """
+MET_SENSORS = "select id from sensors where kind = 'met'"
 FIXED_SENSORS = "select id, name, lon, lat, enterprise_id, pollutants, units from sensors where kind = 'fixed' and lon is not null"
 EXCEEDANCES = """
 select e.sensor_id, e.pollutant, e.averaging, e.standard, e.limit_value, e.unit, e.verified, e.started_at,
@@ -36,7 +39,14 @@ WIND_HOURS = 3  # the wind that carried the smell: the hours before the complain
 
 
 def _wind(conn: psycopg.Connection[Any], at: datetime) -> dict[str, float | None]:
-    rows = conn.execute(WIND, (at - timedelta(hours=WIND_HOURS), at + timedelta(minutes=1))).fetchall()
+    start, end = at - timedelta(hours=WIND_HOURS), at + timedelta(minutes=1)
+    found = {(s, p, t): v for s, p, t, v in conn.execute(WIND, (list(WIND_CODES), start, end)).fetchall()}
+    met = [m for (m,) in conn.execute(MET_SENSORS).fetchall()]
+    for s, p, t, v, f in archived_rows(conn, start, end, ["sensor_id", "pollutant", "ts", "value", "flag"],
+                                       sensors=met, pollutants=WIND_CODES):
+        if v is not None and f in (None, "N"):
+            found.setdefault((s, p, t), v)
+    rows = [(p, v) for (_s, p, _t), v in found.items()]
     directions = [float(v) for p, v in rows if p.startswith("a01008")]
     speeds = [float(v) for p, v in rows if p.startswith("a01007")]
     return {"from_deg": circular_mean_deg(directions), "speed_m_s": sum(speeds) / len(speeds) if speeds else None,

@@ -17,11 +17,13 @@ import psycopg
 
 from envpetition.geo_crs import to_metric
 from envpetition.localtime import LOCAL_BIN_ORIGIN_SQL
+from monitoring.archive_reads import archived_rows
 from monitoring.evidence.model import Monitor, WalkPeak, cpf_by_sector
 from monitoring.flags import VALID_READING_SQL as VALID
 from monitoring.wind import Station, station_from_readings
 
 MET = "select id, lon, lat from sensors where kind = 'met' and lon is not null order by id"
+WIND_CODES = ("a01008", "a01007", "a01008:1h", "a01007:1h")
 WIND = """
 select sensor_id, ts, pollutant, value from readings
 where sensor_id = any(%s) and pollutant in ('a01008', 'a01007', 'a01008:1h', 'a01007:1h')
@@ -71,6 +73,9 @@ def load_stations(conn: psycopg.Connection[Any], start: datetime, end: datetime,
     if not mets:
         return [], []
     rows = conn.execute(WIND, ([m[0] for m in mets], start, end)).fetchall()
+    # Days past retention are in the Parquet archive (monitoring/archive_reads.py).
+    rows += archived_rows(conn, start, end, ["sensor_id", "ts", "pollutant", "value"], sensors=[m[0] for m in mets],
+                          pollutants=WIND_CODES, valid_only=True)
     by: dict[tuple[str, float, bool], dict[str, float]] = {}
     for sid, ts, pol, value in rows:
         hourly = pol.endswith(":1h")

@@ -228,6 +228,22 @@ class IngestWorker:
             except Exception:  # noqa: BLE001 - analysis must never stop ingest
                 log.exception("exceedance analysis failed; retrying next round")
 
+    def _housekeeping_loop(self) -> None:
+        from envpetition.runtime import local_now
+        from monitoring.partitions import ensure_partitions
+
+        assert self.config.housekeeping_every_s is not None
+        while True:
+            try:
+                with connect(self.database_url, autocommit=True) as conn:
+                    created = ensure_partitions(conn, local_now())
+                if created:
+                    log.info("created readings partitions %s", ", ".join(created))
+            except Exception:  # noqa: BLE001 - housekeeping must never stop ingest
+                log.exception("partition housekeeping failed; retrying next round")
+            if self._stopping.wait(self.config.housekeeping_every_s):
+                return
+
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self) -> IngestWorker:
         # The writer releases the GIL for every COPY buffer it sends and then waits for the parser
@@ -239,6 +255,8 @@ class IngestWorker:
         self._parser.start()
         if self.config.analyse_every_s:
             self._analyst.start()
+        if self.config.housekeeping_every_s:
+            threading.Thread(target=self._housekeeping_loop, name="ingest-housekeeping", daemon=True).start()
         self._receiver = open_receiver(self.mqtt_url, self.config, self.stats, self._deliver)
         return self
 

@@ -64,6 +64,9 @@ class WorkerConfig:
     max_ahead_s: float = 600.0
     max_age_days: float | None = None
     earliest_year: int = 2000
+    # Create the coming days' partitions of readings (plain PostgreSQL) at start and this often
+    # (None: never; then `envpetition storage maintain` must run, e.g. from cron).
+    housekeeping_every_s: float | None = 3600.0
     on_commit: Callable[[list[Incoming], float], None] | None = field(default=None, repr=False)
 
     @property

@@ -22,7 +22,8 @@ TABLE_OWNERS = {
                     "dispatch"),
     **dict.fromkeys(("complaints", "complainant_contacts", "quarantine", "classification_labels"), "ingest"),
     **dict.fromkeys(("sensors", "readings", "readings_1m", "readings_1h", "exceedances", "walknav_peaks",
-                     "incidents", "incident_complaints", "incident_investigations"), "monitoring"),
+                     "incidents", "incident_complaints", "incident_investigations", "readings_default",
+                     "readings_archive"), "monitoring"),
     "bulletins": "analytics",
 }
 

@@ -15,7 +15,8 @@ import pytest
                                     "monitoring.evidence.upwind", "monitoring.evidence.odour",
                                     "monitoring.evidence.monitors", "monitoring.evidence.walknav",
                                     "monitoring.evidence.history", "monitoring.roses",
-                                    "monitoring.pollutants"])
+                                    "monitoring.pollutants", "monitoring.partitions",
+                                    "monitoring.archive_reads", "envpetition.db_routing"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
