@@ -318,9 +318,9 @@ from clocks k join cases c on c.id = k.case_id
 where k.kind = 'accept' and c.opened_at >= %(start)s and c.opened_at < %(end)s
 """
 OVERDUE = """
-select k.case_id, k.kind, k.due_at, c.title, c.level, c.priority, t.name as team,
+select k.case_id, k.kind, k.due_at, c.title, c.level, c.priority, c.team_id,
        round((extract(epoch from (%(at)s - k.due_at)) / 86400)::numeric, 1) as days_over
-from clocks k join cases c on c.id = k.case_id left join teams t on t.id = c.team_id
+from clocks k join cases c on c.id = k.case_id
 where k.due_at <= %(at)s and (k.met_at is null or k.met_at > %(at)s) and k.started_at < %(at)s
   and (k.outcome is null or k.outcome = 'met') and k.kind <> 'supervision'
 order by k.due_at limit %(limit)s
@@ -347,15 +347,15 @@ select (select count(*) from escalations e where e.fired_at >= %(start)s and e.f
 """
 CASE_SUMMARIES = """
 select c.id, c.title, c.state, c.level, c.priority, c.categories, c.opened_at, c.closed_at, c.outcome,
-       c.community_id, c.enterprise_id, t.name as team,
+       c.community_id, c.enterprise_id, c.team_id,
        extract(epoch from (coalesce(c.closed_at, %(now)s) - c.opened_at)) / 86400 as days_open,
        (select count(*) from escalations e where e.case_id = c.id) as escalations
-from cases c left join teams t on t.id = c.team_id where c.id = any(%(ids)s)
+from cases c where c.id = any(%(ids)s)
 """
 OPEN_CASES_IN = """
-select c.id, c.title, c.state, c.level, c.priority, c.opened_at, t.name as team,
+select c.id, c.title, c.state, c.level, c.priority, c.opened_at, c.team_id,
        """ + NEXT_DUE + """ as next_due
-from cases c left join teams t on t.id = c.team_id
+from cases c
 where c.closed_at is null and c.community_id = %(community)s order by c.opened_at desc limit 200
 """
 
@@ -374,7 +374,8 @@ def accept_timeliness(conn: psycopg.Connection[Any], *, start: Any, end: Any, no
 def overdue_clocks(conn: psycopg.Connection[Any], *, at: Any, limit: int = 200) -> list[dict[str, Any]]:
     """Clocks past due at ``at`` and not met by then, longest overdue first."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(OVERDUE, {"at": at, "limit": limit}).fetchall())
+        rows = list(cur.execute(OVERDUE, {"at": at, "limit": limit}).fetchall())
+    return core_views.with_names(conn, rows, team=True, drop_ids=("team_id",))
 
 
 def close_cohort(conn: psycopg.Connection[Any], *, start: Any, end: Any, now: Any) -> dict[str, int]:
@@ -394,10 +395,12 @@ def ladder_month(conn: psycopg.Connection[Any], *, start: Any, end: Any) -> dict
 def case_summaries(conn: psycopg.Connection[Any], case_ids: list[int], *, now: Any) -> list[dict[str, Any]]:
     """Short rows for the given cases: state, level, team, days open, escalation steps."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(CASE_SUMMARIES, {"ids": case_ids, "now": now}).fetchall())
+        rows = list(cur.execute(CASE_SUMMARIES, {"ids": case_ids, "now": now}).fetchall())
+    return core_views.with_names(conn, rows, team=True, drop_ids=("team_id",))
 
 
 def open_cases_in_community(conn: psycopg.Connection[Any], community_id: int) -> list[dict[str, Any]]:
     """Open cases located in one community, newest first."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(OPEN_CASES_IN, {"community": community_id}).fetchall())
+        rows = list(cur.execute(OPEN_CASES_IN, {"community": community_id}).fetchall())
+    return core_views.with_names(conn, rows, team=True, drop_ids=("team_id",))

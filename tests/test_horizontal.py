@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import socket
 import subprocess
 import sys
@@ -133,7 +134,12 @@ def test_two_of_every_process_lose_and_duplicate_nothing(fresh_database_url: str
     try:
         assert wait_for(lambda: all(port_open(p) for p in ports), 60), "serve did not start"
         # Sessions are rows in the database: a login through one server is valid on the other.
-        login = httpx.post(f"http://127.0.0.1:{proxy.port}/login", data={"username": "chief", "password": "secret-pass-1"})
+        form = httpx.get(f"http://127.0.0.1:{proxy.port}/login")  # the CSRF seed cookie and the form's token
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token, form.text[:300]
+        login = httpx.post(f"http://127.0.0.1:{proxy.port}/login", cookies=dict(form.cookies),
+                           headers={"Origin": f"http://127.0.0.1:{proxy.port}"},
+                           data={"username": "chief", "password": "secret-pass-1", "csrf_token": token.group(1)})
         assert login.status_code == 303, login.text
         cookies = dict(login.cookies)
         for _ in range(6):
