@@ -17,4 +17,4 @@ def test_monitoring_page_survives_a_reading_dated_9999(app_client, make_user, fr
                             + [(datetime.fromisoformat("9999-12-31T23:59:59.999+08:00"), 0.3)])
     page = app_client.get("/monitoring", params={"sensor": "S9"}, headers=make_user("monitoring"))
     assert page.status_code == 200, page.text[:500]
-    assert '"a21001 avg"' in page.text  # the real readings of the last hour are plotted
+    assert 'const series = ' in page.text and '"S9 钟坏了"' in page.text  # the real readings of the last hour are plotted

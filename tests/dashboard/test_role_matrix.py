@@ -27,6 +27,8 @@ BODIES: dict[str, Any] = {
     "/api/logout": None,
     "/api/admin/users/{username}/unlock": None,
     "/api/complaints": {"text": "化工厂夜里排臭气", "lon": 117.82, "lat": 30.92},
+    "/api/complaints/{complaint_id}/labels": {"categories": ["odour"], "priority": "normal"},
+    "/api/incidents/{incident_id}/investigation": {"outcome": "none"},
     "/api/quarantine/{quarantine_id}/place": {"lon": 117.82, "lat": 30.92},
     "/open311/v2/requests.json": {"description": "工地夜间施工噪声", "lat": 30.92, "long": 117.82},
     "/api/monitoring/sensors/{sensor_id}": {"kind": "fixed", "name": "站点"},
@@ -122,7 +124,7 @@ def _url(path: str, things: dict[str, Any]) -> str:
         things["supervision_id"] if "supervision-orders" in path else things["order_id"]))
         .replace("{clock_id}", str(things["clock_id"])).replace("{leader_case_id}", str(things["leader_case_id"]))
         .replace("{listed_id}", str(things["listed_id"])).replace("{item_id}", str(things["item_id"]))
-        .replace("{quarantine_id}", "999999").replace("{sensor_id}", "S-matrix").replace("{username}", "nobody")
+        .replace("{quarantine_id}", "999999").replace("{complaint_id}", "999999").replace("{incident_id}", "999999").replace("{sensor_id}", "S-matrix").replace("{username}", "nobody")
         .replace("{day}", "2026-10-08").replace("{token}", "no-such-receipt"))
 
 

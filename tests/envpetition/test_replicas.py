@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import time
@@ -130,8 +131,10 @@ def test_a_page_after_login_reads_the_new_session(client: TestClient, pair: tupl
     with psycopg.connect(standby.standby_url("envp"), autocommit=True) as s:
         s.execute("select pg_wal_replay_pause()")
         try:
-            response = client.post("/login", data={"username": "chief", "password": "secret-pass-1"},
-                                   follow_redirects=False)
+            form = client.get("/login")  # a fresh primary read; the form carries its CSRF token
+            token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form.text).group(1)  # type: ignore[union-attr]
+            response = client.post("/login", data={"username": "chief", "password": "secret-pass-1", "csrf_token": token},
+                                   headers={"Origin": "http://testserver"}, follow_redirects=False)
             assert response.status_code == 303 and client.cookies.get("envp_lsn")
             # The session row exists only on the primary: the page must be read there, not bounce to /login.
             page = client.get("/", follow_redirects=False)
