@@ -1,4 +1,4 @@
-"""The trace map (plotly MapLibre ``scattermap`` on the offline ``white-bg`` style) and CPF polar plots.
+"""The trace map (plotly MapLibre ``scattermap``; the page puts the city's base map under it) and CPF polar plots.
 
 Layers, bottom to top: the incident's hull, back-trajectories, the top candidates' plumes, monitors
 (red when they rose above their background), walk-navigation peaks, complaints, candidates ranked.

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from dashboard.basemap import base_source, base_style
 from dashboard.templating import Conn, PageUser, templates
 from dashboard.trace_figure import cpf_polar, trace_map
 from envpetition import auth, permissions
@@ -20,11 +21,14 @@ TERM_LABELS = {"upwind": "上风向轨迹 upwind", "plume": "烟羽覆盖 plume"
                "history": "历史查实 history"}
 
 
-def _page(request: Request, user: Any, trace: dict[str, Any], title: str) -> Response:
+def _page(request: Request, conn: Any, user: Any, trace: dict[str, Any], title: str) -> Response:
     polar = cpf_polar(trace)
+    figure = trace_map(trace)
+    # The city's base map (dashboard/basemap.py) under the trace; the trace keeps its own view.
+    figure.update_layout(map_style=base_style(base_source(conn), request.app.state.settings))
     return templates.TemplateResponse(request, "trace_incident.html", {
         "user": user, "role_label": auth.ROLE_LABELS[user.role], "trace": trace, "title": title,
-        "terms": TERMS, "term_labels": TERM_LABELS, "map": trace_map(trace).to_json(),
+        "terms": TERMS, "term_labels": TERM_LABELS, "map": figure.to_json(),
         "polar": polar.to_json() if polar else None, "can_record": permissions.permits(user.role, "incident.investigation"),
     })
 
@@ -32,7 +36,7 @@ def _page(request: Request, user: Any, trace: dict[str, Any], title: str) -> Res
 @router.get("/incidents/{incident_id}/trace", response_class=HTMLResponse)
 def incident_trace_page(request: Request, incident_id: int, conn: Conn, user: PageUser) -> Response:
     trace = trace_service.incident_trace(conn, incident_id)
-    return _page(request, user, trace, f"事件 {incident_id} · incident {incident_id}")
+    return _page(request, conn, user, trace, f"事件 {incident_id} · incident {incident_id}")
 
 
 @router.get("/cases/{case_id}/trace", response_class=HTMLResponse)
@@ -40,4 +44,4 @@ def case_trace_page(request: Request, case_id: int, conn: Conn, user: PageUser) 
     trace = trace_service.case_trace(conn, case_id)
     incident = trace.get("incident")
     title = f"案件 {case_id} · case {case_id}" + (f" · 事件 {incident['id']}" if incident else "（单起投诉 a single complaint）")
-    return _page(request, user, trace, title)
+    return _page(request, conn, user, trace, title)
